@@ -1,0 +1,47 @@
+/* nb_hkl.h - structure factors F(hkl) on a dense box of Miller indices. */
+#ifndef NB_HKL_H
+#define NB_HKL_H
+
+#include <glib.h>
+
+G_BEGIN_DECLS
+
+typedef struct {
+  int h_min, h_max, k_min, k_max, l_min, l_max;
+  int h_range, k_range, l_range;        /* max - min + 1 */
+  gsize count;                  /* reflections read from the file */
+  double *F;                    /* [h][k][l], l fastest; unlisted = default_F */
+} NbHkl;
+
+/* Reads an "h k l F" text file (blank lines and '#' comments allowed).
+ * Every other line must hold exactly four numbers with integral h, k, l. */
+NbHkl *nb_hkl_read_text (const char *path, double default_F, GError ** error);
+
+/* Reads / writes nanoBragg's Fdump.bin cache (text header, form feed, then
+ * (h_range+1) x (k_range+1) x (l_range+1) native doubles). */
+NbHkl *nb_hkl_read_dump (const char *path, GError ** error);
+gboolean nb_hkl_write_dump (const NbHkl * hkl, const char *path,
+    GError ** error);
+
+/* A box with no reflections: every F is @default_F. */
+NbHkl *nb_hkl_new_empty (void);
+
+void nb_hkl_free (NbHkl * hkl);
+
+static inline gboolean
+nb_hkl_contains (const NbHkl * t, int h, int k, int l)
+{
+  return t->count > 0 && h <= t->h_max && h >= t->h_min && k <= t->k_max
+      && k >= t->k_min && l <= t->l_max && l >= t->l_min;
+}
+
+static inline double
+nb_hkl_get (const NbHkl * t, int h, int k, int l)
+{
+  return t->F[((gsize) (h - t->h_min) * t->k_range + (k - t->k_min))
+      * t->l_range + (l - t->l_min)];
+}
+
+G_END_DECLS
+
+#endif /* NB_HKL_H */

@@ -1,0 +1,60 @@
+/* nb_render.h - rendering frames, and the backend interface.
+ *
+ * A backend turns a model into frames.  It is prepared once per model
+ * (orientation tables, device copies...) and then renders any frame index
+ * into a caller-provided float buffer of fpixels x spixels photons/pixel.
+ */
+#ifndef NB_RENDER_H
+#define NB_RENDER_H
+
+#include "nb_model.h"
+
+G_BEGIN_DECLS
+
+/* Per-frame statistics, computed as nanoBragg prints them. */
+typedef struct {
+  double max_I;                 /* brightest pixel value */
+  double max_I_fast, max_I_slow;        /* its last sub-pixel position, m */
+  int max_fpixel, max_spixel;
+  double sum, avg, rms, rmsd;
+  gsize count;                  /* pixels rendered */
+  double omega_sum;             /* sum of omega over all sub-pixel visits */
+} NbFrameStats;
+
+typedef struct _NbBackend NbBackend;
+
+typedef struct {
+  const char *name;             /* "cpu", "cuda" */
+  /* frame: index into the series (phi = phi0 + frame * osc) */
+  gboolean (*render) (NbBackend * self, gint64 frame, float *image,
+      double *omega_sum, GError ** error);
+  void (*free) (NbBackend * self);
+} NbBackendOps;
+
+struct _NbBackend {
+  const NbBackendOps *ops;
+  const NbModel *model;         /* borrowed; outlives the backend */
+  NbPrecision precision;
+};
+
+/* The CPU backend (all cores by default; @threads 0 = g_get_num_processors). */
+NbBackend *nb_backend_cpu_new (const NbModel * model, int threads,
+    NbPrecision precision, GError ** error);
+
+static inline gboolean
+nb_backend_render (NbBackend * b, gint64 frame, float *image,
+    double *omega_sum, GError ** error)
+{
+  return b->ops->render (b, frame, image, omega_sum, error);
+}
+
+void nb_backend_free (NbBackend * b);
+
+/* Statistics of a rendered frame over the ROI (mask-skipped pixels are
+ * left out of the sums, as in nanoBragg). */
+void nb_frame_stats (const NbModel * model, const float *image,
+    double omega_sum, NbFrameStats * stats);
+
+G_END_DECLS
+
+#endif /* NB_RENDER_H */
