@@ -1,0 +1,131 @@
+/* golden_compare.c - loading golden cases and comparing images. */
+#include "golden_compare.h"
+#include "nb_args.h"
+
+#include <glib/gstdio.h>
+#include <math.h>
+#include <string.h>
+
+const GoldenTolerance golden_float64 = {
+  .rel_bright = 1e-6,
+  .bright_frac = 1e-3,
+  .abs_dim = 1e-6,
+  .min_correlation = 0.99999,
+};
+
+const char *
+golden_dir (void)
+{
+  const char *d = g_getenv ("NB_GOLDEN_DIR");
+  return d ? d : GOLDEN_DIR;
+}
+
+float *
+golden_read_floats (const char *path, gsize n)
+{
+  gchar *data = NULL;
+  gsize len = 0;
+  GError *error = NULL;
+  float *out;
+
+  g_assert_true (g_file_get_contents (path, &data, &len, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (len, ==, n * sizeof (float));
+  out = g_new (float, n);
+  memcpy (out, data, len);
+  g_free (data);
+  return out;
+}
+
+gchar *
+golden_compare_images (const float *ours, const float *ref, gsize n,
+    const GoldenTolerance * tol)
+{
+  double max = 0, sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0, r;
+  double worst_rel = 0, worst_abs = 0;
+  gsize worst_i = 0, zero_bad = 0;
+
+  for (gsize i = 0; i < n; i++)
+    max = MAX (max, ref[i]);
+  for (gsize i = 0; i < n; i++) {
+    double x = ours[i], y = ref[i];
+    if (!isfinite (x))
+      return g_strdup_printf ("pixel %" G_GSIZE_FORMAT " is not finite", i);
+    if (y == 0.0 && x != 0.0)
+      zero_bad++;
+    if (y > tol->bright_frac * max) {
+      double rel = fabs (x - y) / fabs (y);
+      if (rel > worst_rel) {
+        worst_rel = rel;
+        worst_i = i;
+      }
+    } else {
+      worst_abs = MAX (worst_abs, fabs (x - y) / max);
+    }
+    sx += x;
+    sy += y;
+    sxx += x * x;
+    syy += y * y;
+    sxy += x * y;
+  }
+  r = (n * sxy - sx * sy) / sqrt ((n * sxx - sx * sx) * (n * syy - sy * sy));
+  if (zero_bad > 0)
+    return g_strdup_printf ("%" G_GSIZE_FORMAT " pixels are nonzero where "
+        "the reference is exactly 0", zero_bad);
+  if (worst_rel >= tol->rel_bright)
+    return g_strdup_printf ("relative error %.3g at pixel %" G_GSIZE_FORMAT
+        " (ours %.9g, reference %.9g) exceeds %.1g", worst_rel, worst_i,
+        ours[worst_i], ref[worst_i], tol->rel_bright);
+  if (worst_abs >= tol->abs_dim)
+    return g_strdup_printf ("absolute error %.3g of the maximum on a dim "
+        "pixel exceeds %.1g", worst_abs, tol->abs_dim);
+  if (!(r > tol->min_correlation))
+    return g_strdup_printf ("correlation %.8f is below %.6f", r,
+        tol->min_correlation);
+  g_test_message ("max %.6g, worst relative %.3g, worst dim %.3g, r=%.9f",
+      max, worst_rel, worst_abs, r);
+  return NULL;
+}
+
+NbModel *
+golden_load_model (const char *args_path, const char *inputs_dir,
+    int threads_override, NbParams * params_out)
+{
+  gchar *line = NULL, *cwd = g_get_current_dir ();
+  GError *error = NULL;
+  NbParams p;
+  NbModel *m;
+
+  g_assert_true (g_file_get_contents (args_path, &line, NULL, &error));
+  nb_params_init (&p);
+  g_assert_cmpint (g_chdir (inputs_dir), ==, 0);
+  g_assert_true (nb_args_apply_string (&p, g_strstrip (line), &error));
+  g_assert_no_error (error);
+  if (threads_override > 0)
+    p.num_threads = threads_override;
+  m = nb_model_new (&p, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  if (params_out)
+    nb_params_copy (params_out, &p);
+  nb_params_clear (&p);
+  g_free (line);
+  g_free (cwd);
+  return m;
+}
+
+float *
+golden_render (const NbModel * m, int threads, gint64 frame,
+    double *omega_sum)
+{
+  GError *error = NULL;
+  NbBackend *b = nb_backend_cpu_new (m, threads, m->params.precision,
+      &error);
+  float *img = g_new (float, (gsize) m->det.fpixels * m->det.spixels);
+
+  g_assert_no_error (error);
+  g_assert_true (nb_backend_render (b, frame, img, omega_sum, &error));
+  g_assert_no_error (error);
+  nb_backend_free (b);
+  return img;
+}

@@ -1,0 +1,37 @@
+/* golden_compare.h - helpers shared by the tests that compare with the
+ * reference outputs in tests/golden/. */
+#ifndef NB_GOLDEN_COMPARE_H
+#define NB_GOLDEN_COMPARE_H
+
+#include <glib.h>
+#include "nb_render.h"
+
+/* Tolerance policy of tests/golden/README-reference.md (float64 engines). */
+typedef struct {
+  double rel_bright;            /* relative error on pixels > bright_frac * max */
+  double bright_frac;
+  double abs_dim;               /* absolute error / max elsewhere */
+  double min_correlation;
+} GoldenTolerance;
+
+extern const GoldenTolerance golden_float64;
+
+/* Reads a raw float32 file of @n values (fails the test otherwise). */
+float *golden_read_floats (const char *path, gsize n);
+
+/* Compares @ours with @ref; returns a failure description or NULL. */
+gchar *golden_compare_images (const float *ours, const float *ref, gsize n,
+    const GoldenTolerance * tol);
+
+/* Parses @args_path and builds the model; inputs are resolved against
+ * @inputs_dir (the args name files relative to it). */
+NbModel *golden_load_model (const char *args_path, const char *inputs_dir,
+    int threads_override, NbParams * params_out);
+
+/* Renders frame @frame of @m with the CPU backend. */
+float *golden_render (const NbModel * m, int threads, gint64 frame,
+    double *omega_sum);
+
+const char *golden_dir (void);
+
+#endif

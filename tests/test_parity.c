@@ -1,0 +1,311 @@
+/* test_parity.c - every golden case through the float64 CPU engine:
+ * images at the tolerance of the golden README, derived geometry against
+ * the reference's stdout and trace, rotation-series frames, integer and
+ * noise images byte for byte, and independence from the thread count. */
+#include <glib.h>
+#include <math.h>
+#include <string.h>
+
+#include "golden_compare.h"
+#include "nb_image.h"
+
+/* Cases whose default run must match float.bin.  phi_carryover is tested
+ * separately: by default we rotate at phi == 0 (correct physics). */
+static const char *cases[] = {
+  "mosflm_basic", "mosflm_mat_energy", "xds_orgxy_twotheta",
+  "dials_detrot_thick", "adxv_pointpixel_nopolar", "denzo_gauss_curved",
+  "custom_pivot_sample", "custom_pivot_beam_sources", "round_interpolate",
+  "tophat_nointerpolate", "mosaic_rotation", "divergence_round",
+  "dispersion_dmin", "oversample2_thick_polar", "oversample3_omega",
+  "water_sparse_defaultF", "roi_flux_exposure", "noise_seed",
+};
+
+static gchar *
+case_path (const char *c, const char *file)
+{
+  return g_build_filename (golden_dir (), c, file, NULL);
+}
+
+static gchar *
+inputs_dir (void)
+{
+  return g_build_filename (golden_dir (), "inputs", NULL);
+}
+
+static void
+check_image (const char *c, const char *args, const char *ref_file,
+    gint64 frame)
+{
+  gchar *args_path = case_path (c, args), *ref_path = case_path (c, ref_file);
+  gchar *in = inputs_dir ();
+  NbModel *m = golden_load_model (args_path, in, 0, NULL);
+  gsize n = (gsize) m->det.fpixels * m->det.spixels;
+  float *ours = golden_render (m, 0, frame, NULL);
+  float *ref = golden_read_floats (ref_path, n);
+  gchar *why = golden_compare_images (ours, ref, n, &golden_float64);
+
+  if (why)
+    g_test_fail_printf ("%s frame %" G_GINT64_FORMAT ": %s", c, frame, why);
+  g_free (why);
+  g_free (ours);
+  g_free (ref);
+  nb_model_free (m);
+  g_free (args_path);
+  g_free (ref_path);
+  g_free (in);
+}
+
+static void
+test_case_image (gconstpointer data)
+{
+  check_image (data, "args", "float.bin", 0);
+}
+
+/* Frame i of a series started at args.0 equals the reference run with
+ * -phi (phi + i osc). */
+static void
+test_rotation_frame (gconstpointer data)
+{
+  gint64 frame = GPOINTER_TO_INT (data);
+  gchar *ref = g_strdup_printf ("frame_%03d.bin", (int) frame);
+  check_image ("rotation_series", "args.0", ref, frame);
+  g_free (ref);
+}
+
+/* Finds the golden stdout line starting with @prefix. */
+static gchar *
+golden_line (const char *stdout_text, const char *prefix)
+{
+  gchar **lines = g_strsplit (stdout_text, "\n", -1);
+  gchar *found = NULL;
+  for (int i = 0; lines[i] && !found; i++)
+    if (g_str_has_prefix (lines[i], prefix))
+      found = g_strdup (lines[i]);
+  g_strfreev (lines);
+  return found;
+}
+
+static double
+trace_value (const char *trace, const char *key, int index)
+{
+  gchar *needle = g_strdup_printf ("TRACE_C: %s ", key);
+  const char *p = strstr (trace, needle);
+  double v = NAN;
+  if (p) {
+    gchar **parts;
+    const char *end = strchr (p, '\n');
+    gchar *line = g_strndup (p, end - p);
+    parts = g_strsplit (line + strlen (needle), " ", -1);
+    if ((int) g_strv_length (parts) > index)
+      v = g_ascii_strtod (parts[index], NULL);
+    g_strfreev (parts);
+    g_free (line);
+  }
+  g_free (needle);
+  return v;
+}
+
+static void
+expect_line (const char *c, const char *text, const char *prefix,
+    const char *ours)
+{
+  gchar *ref = golden_line (text, prefix);
+  if (ref == NULL) {
+    g_test_fail_printf ("%s: no '%s' line in the reference stdout", c,
+        prefix);
+    return;
+  }
+  if (strcmp (g_strstrip (ref), g_strstrip ((gchar *) ours)) != 0)
+    g_test_fail_printf ("%s: reference '%s', ours '%s'", c, ref, ours);
+  g_free (ref);
+}
+
+/* Geometry: the %g lines nanoBragg prints must read the same, and pix0 and
+ * the close distance (printed with 15 digits in the trace) to 1e-9. */
+static void
+test_case_geometry (gconstpointer data)
+{
+  const char *c = data;
+  gchar *args = case_path (c, "args"), *out = case_path (c, "stdout.txt");
+  gchar *tr = case_path (c, "trace.log"), *in = inputs_dir ();
+  gchar *text = NULL, *trace = NULL, *line;
+  NbModel *m = golden_load_model (args, in, 0, NULL);
+  const NbDetector *d = &m->det;
+
+  g_assert_true (g_file_get_contents (out, &text, NULL, NULL));
+  g_assert_true (g_file_get_contents (tr, &trace, NULL, NULL));
+
+#define LINE(prefix, ...) do { line = g_strdup_printf (__VA_ARGS__); \
+    expect_line (c, text, prefix, line); g_free (line); } while (0)
+  LINE ("  Xbeam=", "  Xbeam=%lg Ybeam=%lg", d->Xbeam, d->Ybeam);
+  LINE ("  Fbeam=", "  Fbeam=%lg Sbeam=%lg", d->Fbeam, d->Sbeam);
+  LINE ("  Xclose=", "  Xclose=%lg Yclose=%lg", d->Xclose, d->Yclose);
+  LINE ("  Fclose=", "  Fclose=%lg Sclose=%lg", d->Fclose, d->Sclose);
+  LINE ("  distance=", "  distance=%lg detsize=%lgx%lg  pixel=%lg meters "
+      "(%dx%d pixels)", d->distance, d->detsize_f, d->detsize_s,
+      d->pixel_size, d->fpixels, d->spixels);
+  LINE ("  DIRECTION_OF_DETECTOR_X-AXIS=", "  DIRECTION_OF_DETECTOR_X-AXIS= "
+      "%g %g %g", d->fdet[0], d->fdet[1], d->fdet[2]);
+  LINE ("  DIRECTION_OF_DETECTOR_Y-AXIS=", "  DIRECTION_OF_DETECTOR_Y-AXIS= "
+      "%g %g %g", d->sdet[0], d->sdet[1], d->sdet[2]);
+  LINE ("  DIRECTION_OF_DETECTOR_Z-AXIS=", "  DIRECTION_OF_DETECTOR_Z-AXIS= "
+      "%g %g %g", d->odet[0], d->odet[1], d->odet[2]);
+  LINE ("  dials origin=", "  dials origin= %g %g %g", d->dials_origin[0],
+      d->dials_origin[1], d->dials_origin[2]);
+  LINE ("  created a total of", "  created a total of %d sources:",
+      m->n_sources);
+  {
+    gchar *prefix = g_strdup_printf ("  %dx%d pixel oversample", d->oversample,
+        d->oversample);
+    LINE (prefix, "  %dx%d pixel oversample steps%s%s%s", d->oversample,
+      d->oversample, d->oversample_thick ? " +thick" : "",
+      d->oversample_polar ? " +polar" : "", d->oversample_omega ? " +omega" :
+      "");
+    g_free (prefix);
+  }
+#undef LINE
+
+  for (int i = 0; i < 3; i++) {
+    double ref = trace_value (trace, "pix0_vector_meters", i);
+    g_assert_false (isnan (ref));
+    if (fabs (d->pix0[i] - ref) > 1e-9 * fabs (ref) + 1e-15)
+      g_test_fail_printf ("%s: pix0[%d] %.15g, reference %.15g", c, i,
+          d->pix0[i], ref);
+  }
+  {
+    double ref = trace_value (trace, "close_distance_meters", 0);
+    if (fabs (d->close_distance - ref) > 1e-9 * fabs (ref))
+      g_test_fail_printf ("%s: close distance %.15g, reference %.15g", c,
+          d->close_distance, ref);
+  }
+  nb_model_free (m);
+  g_free (text);
+  g_free (trace);
+  g_free (args);
+  g_free (out);
+  g_free (tr);
+  g_free (in);
+}
+
+/* The comparison must be able to fail: a slightly different image (one
+ * bright pixel off by 1e-5, or a zero made nonzero) is rejected. */
+static void
+test_comparator_rejects (void)
+{
+  gchar *ref_path = case_path ("mosflm_basic", "float.bin");
+  gsize n = 128 * 128;
+  float *ref = golden_read_floats (ref_path, n);
+  float *bad = g_memdup2 (ref, n * sizeof (float));
+  gchar *why;
+  gsize bright = 0, zero = 0;
+
+  why = golden_compare_images (ref, ref, n, &golden_float64);
+  g_assert_null (why);
+  for (gsize i = 0; i < n; i++) {
+    if (ref[i] > ref[bright])
+      bright = i;
+    if (ref[i] == 0.0f)
+      zero = i;
+  }
+  bad[bright] *= 1.00001f;
+  why = golden_compare_images (bad, ref, n, &golden_float64);
+  g_assert_nonnull (why);
+  g_free (why);
+  memcpy (bad, ref, n * sizeof (float));
+  if (ref[zero] == 0.0f) {
+    bad[zero] = 1e-30f;
+    why = golden_compare_images (bad, ref, n, &golden_float64);
+    g_assert_nonnull (why);
+    g_free (why);
+  }
+  g_free (bad);
+  g_free (ref);
+  g_free (ref_path);
+}
+
+static void
+test_threads_independent (void)
+{
+  gchar *args = case_path ("mosaic_rotation", "args"), *in = inputs_dir ();
+  NbModel *m = golden_load_model (args, in, 0, NULL);
+  gsize n = (gsize) m->det.fpixels * m->det.spixels;
+  float *one = golden_render (m, 1, 0, NULL);
+  float *three = golden_render (m, 3, 0, NULL);
+  float *seven = golden_render (m, 7, 0, NULL);
+
+  g_assert_cmpmem (one, n * sizeof (float), three, n * sizeof (float));
+  g_assert_cmpmem (one, n * sizeof (float), seven, n * sizeof (float));
+  g_free (one);
+  g_free (three);
+  g_free (seven);
+  nb_model_free (m);
+  g_free (args);
+  g_free (in);
+}
+
+static void
+test_int_and_noise_images (void)
+{
+  gchar *args = case_path ("noise_seed", "args"), *in = inputs_dir ();
+  gchar *int_path = case_path ("noise_seed", "int.img");
+  gchar *noise_path = case_path ("noise_seed", "noise.img");
+  NbParams p;
+  NbModel *m = golden_load_model (args, in, 0, &p);
+  gsize n = (gsize) m->det.fpixels * m->det.spixels;
+  float *img = golden_render (m, 0, 0, NULL);
+  guint16 *counts = g_new (guint16, n);
+  gchar *ref = NULL;
+  gsize len = 0;
+  char header[512];
+  NbSmvHeader h;
+  int overloads;
+
+  nb_image_smv_header (m, p.phi, &h);
+  nb_smv_format_header (&h, header);
+
+  g_assert_true (g_file_get_contents (int_path, &ref, &len, NULL));
+  g_assert_cmpuint (len, ==, 512 + 2 * n);
+  nb_image_to_counts (m, img, p.int_scale, p.adc_offset, counts);
+  g_assert_cmpmem (header, 512, ref, 512);
+  g_assert_cmpmem (counts, 2 * n, ref + 512, 2 * n);
+  g_free (ref);
+
+  g_assert_true (g_file_get_contents (noise_path, &ref, &len, NULL));
+  nb_image_to_noise (m, img, (long) p.seed, p.adc_offset, counts,
+      &overloads);
+  g_assert_cmpmem (counts, 2 * n, ref + 512, 2 * n);
+  g_free (ref);
+
+  g_free (counts);
+  g_free (img);
+  nb_model_free (m);
+  nb_params_clear (&p);
+  g_free (args);
+  g_free (in);
+  g_free (int_path);
+  g_free (noise_path);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *name = g_strdup_printf ("/parity/image/%s", cases[i]);
+    g_test_add_data_func (name, cases[i], test_case_image);
+    g_free (name);
+    name = g_strdup_printf ("/parity/geometry/%s", cases[i]);
+    g_test_add_data_func (name, cases[i], test_case_geometry);
+    g_free (name);
+  }
+  for (int f = 0; f < 3; f++) {
+    gchar *name = g_strdup_printf ("/parity/rotation_series/frame%d", f);
+    g_test_add_data_func (name, GINT_TO_POINTER (f), test_rotation_frame);
+    g_free (name);
+  }
+  g_test_add_func ("/parity/threads-independent", test_threads_independent);
+  g_test_add_func ("/parity/comparator-rejects", test_comparator_rejects);
+  g_test_add_func ("/parity/noise_seed/int-and-noise-bytes",
+      test_int_and_noise_images);
+  return g_test_run ();
+}
