@@ -28,60 +28,6 @@ nb_polarization_factor (double kahn, double incident[3], double diffracted[3],
   return 0.5 * (1.0 + cos2theta_sqr - kahn * cos (2 * psi) * sin2theta_sqr);
 }
 
-double
-nb_lattice_factor (const NbCrystal * x, double h, double k, double l,
-    int h0, int k0, int l0, double out_axes[3])
-{
-  double F_latt = 1.0, rad_star_sqr = 0.0;
-  double Na = x->Na, Nb = x->Nb, Nc = x->Nc;
-
-  out_axes[0] = out_axes[1] = out_axes[2] = 1.0;
-  if (x->shape == NB_SHAPE_SQUARE) {
-    if (Na > 1) {
-      out_axes[0] = nb_sincg (G_PI * h, Na);
-      F_latt *= out_axes[0];
-    }
-    if (Nb > 1) {
-      out_axes[1] = nb_sincg (G_PI * k, Nb);
-      F_latt *= out_axes[1];
-    }
-    if (Nc > 1) {
-      out_axes[2] = nb_sincg (G_PI * l, Nc);
-      F_latt *= out_axes[2];
-    }
-    return F_latt;
-  }
-
-  /* distance from the nearest node in reciprocal space (1/A), using the
-   * unrotated reciprocal axes as nanoBragg does */
-  {
-    double dh = h - h0, dk = k - k0, dl = l - l0;
-    double dx = dh * x->a_star[0] + dk * x->b_star[0] + dl * x->c_star[0];
-    double dy = dh * x->a_star[1] + dk * x->b_star[1] + dl * x->c_star[1];
-    double dz = dh * x->a_star[2] + dk * x->b_star[2] + dl * x->c_star[2];
-    rad_star_sqr = (dx * dx + dy * dy + dz * dz) * Na * Na * Nb * Nb * Nc * Nc;
-  }
-  switch (x->shape) {
-    case NB_SHAPE_ROUND:{
-      double hrad_sqr = (h - h0) * (h - h0) * Na * Na + (k - k0) * (k - k0)
-          * Nb * Nb + (l - l0) * (l - l0) * Nc * Nc;
-      /* sqrt of the cube/sphere volume ratio keeps the integral */
-      F_latt = Na * Nb * Nc * 0.723601254558268
-          * nb_sinc3 (G_PI * sqrt (hrad_sqr * x->fudge));
-      break;
-    }
-    case NB_SHAPE_GAUSS:
-      F_latt = Na * Nb * Nc * exp (-(rad_star_sqr / 0.63 * x->fudge));
-      break;
-    case NB_SHAPE_TOPHAT:
-      F_latt = Na * Nb * Nc * (rad_star_sqr * x->fudge < 0.3969);
-      break;
-    case NB_SHAPE_SQUARE:
-      break;
-  }
-  return F_latt;
-}
-
 /* Lagrange polynomial through 4 points, evaluated at @x. */
 static double
 lagrange4 (const double xa[4], const double ya[4], double x)

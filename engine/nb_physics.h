@@ -15,6 +15,70 @@ nb_sincg (double x, double N)
   return sin (x * N) / sin (x);
 }
 
+/* ceil() without a libm call or a data-dependent branch (baseline x86-64
+ * has no SSE4.1 rounding instruction); exact for |x| < 2^62. */
+static inline double
+nb_ceil (double x)
+{
+  double t = (double) (gint64) x;
+  return t + (double) (t < x);
+}
+
+/* Round to nearest (ties to even) for |x| < 2^51, branch-free: adding and
+ * removing 1.5 * 2^52 leaves no fraction bits.  Relies on strict IEEE
+ * arithmetic (the project never builds with -ffast-math). */
+static inline double
+nb_rint (double x)
+{
+  const double magic = 6755399441055744.0;
+  return (x + magic) - magic;
+}
+
+/* sin(pi r) for |r| <= 1/2: odd Taylor polynomial to r^21, whose
+ * truncation error (< 2e-18) is below double rounding. */
+static inline __attribute__ ((always_inline)) double
+nb_sinpi_reduced (double r)
+{
+  /* c_k = (-1)^k pi^(2k+1) / (2k+1)! */
+  const double r2 = r * r;
+  double p = 5.39266466260812895e-10;        /* c10 */
+  p = p * r2 + -2.29484289972698730e-08;
+  p = p * r2 + 7.95205400147551261e-07;
+  p = p * r2 + -2.19153534478302173e-05;
+  p = p * r2 + 4.66302805767612554e-04;
+  p = p * r2 + -7.37043094571435044e-03;
+  p = p * r2 + 8.21458866111282326e-02;
+  p = p * r2 + -5.99264529320792105e-01;
+  p = p * r2 + 2.55016403987734552e+00;
+  p = p * r2 + -5.16771278004997026e+00;
+  p = p * r2 + 3.14159265358979312e+00;
+  return r * p;
+}
+
+/* sincg(pi h, N) = sin(N pi h) / sin(pi h) for whole N, evaluated on the
+ * fractional parts: with h = n + f and N f = m + g,
+ *   sin(N pi h) / sin(pi h) = (-1)^(n (N-1) + m) sin(pi g) / sin(pi f).
+ * This keeps full relative accuracy near Bragg peaks, where the direct
+ * formula loses digits to the large argument N pi h (see docs/physics.md). */
+/* forced inline: the three calls per step must overlap in the pipeline */
+static inline G_GNUC_UNUSED __attribute__ ((always_inline)) double
+nb_sincg_pi (double h, double N)
+{
+  double n = nb_rint (h);
+  double f = h - n;
+  double Nf = N * f;
+  double m = nb_rint (Nf);
+  double g = Nf - m;
+  double sign;
+  gint64 parity;
+
+  parity = (gint64) n * ((gint64) N - 1) + (f == 0.0 ? 0 : (gint64) m);
+  sign = (parity & 1) ? -1.0 : 1.0;
+  if (f == 0.0)
+    return sign * N;
+  return sign * nb_sinpi_reduced (g) / nb_sinpi_reduced (f);
+}
+
 /* Fourier transform of a sphere. */
 static inline double
 nb_sinc3 (double x)
@@ -31,8 +95,59 @@ double nb_polarization_factor (double kahn, double incident[3],
 
 /* Lattice factor F_latt of fractional index (h, k, l) whose nearest whole
  * index is (h0, k0, l0), for the crystal's shape. */
-double nb_lattice_factor (const NbCrystal * x, double h, double k, double l,
-    int h0, int k0, int l0, double out_axes[3]);
+static inline __attribute__ ((always_inline)) double
+nb_lattice_factor (const NbCrystal * x, double h, double k, double l,
+    int h0, int k0, int l0, double out_axes[3])
+{
+  double F_latt = 1.0, rad_star_sqr = 0.0;
+  double Na = x->Na, Nb = x->Nb, Nc = x->Nc;
+
+  out_axes[0] = out_axes[1] = out_axes[2] = 1.0;
+  if (x->shape == NB_SHAPE_SQUARE) {
+    if (Na > 1) {
+      out_axes[0] = nb_sincg_pi (h, Na);
+      F_latt *= out_axes[0];
+    }
+    if (Nb > 1) {
+      out_axes[1] = nb_sincg_pi (k, Nb);
+      F_latt *= out_axes[1];
+    }
+    if (Nc > 1) {
+      out_axes[2] = nb_sincg_pi (l, Nc);
+      F_latt *= out_axes[2];
+    }
+    return F_latt;
+  }
+
+  /* distance from the nearest node in reciprocal space (1/A), using the
+   * unrotated reciprocal axes as nanoBragg does */
+  {
+    double dh = h - h0, dk = k - k0, dl = l - l0;
+    double dx = dh * x->a_star[0] + dk * x->b_star[0] + dl * x->c_star[0];
+    double dy = dh * x->a_star[1] + dk * x->b_star[1] + dl * x->c_star[1];
+    double dz = dh * x->a_star[2] + dk * x->b_star[2] + dl * x->c_star[2];
+    rad_star_sqr = (dx * dx + dy * dy + dz * dz) * Na * Na * Nb * Nb * Nc * Nc;
+  }
+  switch (x->shape) {
+    case NB_SHAPE_ROUND:{
+      double hrad_sqr = (h - h0) * (h - h0) * Na * Na + (k - k0) * (k - k0)
+          * Nb * Nb + (l - l0) * (l - l0) * Nc * Nc;
+      /* sqrt of the cube/sphere volume ratio keeps the integral */
+      F_latt = Na * Nb * Nc * 0.723601254558268
+          * nb_sinc3 (G_PI * sqrt (hrad_sqr * x->fudge));
+      break;
+    }
+    case NB_SHAPE_GAUSS:
+      F_latt = Na * Nb * Nc * exp (-(rad_star_sqr / 0.63 * x->fudge));
+      break;
+    case NB_SHAPE_TOPHAT:
+      F_latt = Na * Nb * Nc * (rad_star_sqr * x->fudge < 0.3969);
+      break;
+    case NB_SHAPE_SQUARE:
+      break;
+  }
+  return F_latt;
+}
 
 /* Tricubic (Lagrange, 4 points per axis) interpolation of F at (h, k, l);
  * the caller has checked that the 4x4x4 neighbourhood is inside the box. */

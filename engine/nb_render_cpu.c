@@ -77,7 +77,14 @@ pixel_skipped (const NbDetector * d, int fpixel, int spixel)
 
 /* One pixel, in photons.  *interp is nanoBragg's interpolation switch: it
  * may turn FALSE during the pixel and stays so. */
-static double
+#if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
+/* an AVX2/FMA build of the hot loop, chosen at load time where supported */
+#define NB_HOT_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
+#else
+#define NB_HOT_CLONES
+#endif
+
+NB_HOT_CLONES static double
 render_pixel (const NbModel * m, const double *orient, int fpixel, int spixel,
     gboolean * interp, double *omega_sum)
 {
@@ -147,9 +154,9 @@ render_pixel (const NbModel * m, const double *orient, int fpixel, int spixel,
             double h = nb_vec_dot (a, scattering);
             double k = nb_vec_dot (b, scattering);
             double l = nb_vec_dot (c, scattering);
-            int h0 = (int) ceil (h - 0.5);
-            int k0 = (int) ceil (k - 0.5);
-            int l0 = (int) ceil (l - 0.5);
+            int h0 = (int) nb_ceil (h - 0.5);
+            int k0 = (int) nb_ceil (k - 0.5);
+            int l0 = (int) nb_ceil (l - 0.5);
             double axes[3], F_latt, F_cell = x->default_F;
 
             F_latt = nb_lattice_factor (x, h, k, l, h0, k0, l0, axes);

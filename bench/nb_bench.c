@@ -1,0 +1,95 @@
+/* nb_bench - renders a nanoBragg argument list with the CPU engine and
+ * prints pixel-steps per second.
+ *
+ *   nb_bench [--threads N] [--repeat R] [--precision double|float]
+ *            ARGS_FILE INPUTS_DIR
+ *
+ * ARGS_FILE holds one nanoBragg command line (tests/golden/bench/args);
+ * file names in it are resolved in INPUTS_DIR.  Output flags are ignored:
+ * nothing is written.  The figure is the best of R renders (model build
+ * excluded, it is a one-time cost per series). */
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nb_args.h"
+#include "nb_render.h"
+
+int
+main (int argc, char **argv)
+{
+  int threads = 0, repeat = 3;
+  const char *precision = NULL;
+  GOptionEntry entries[] = {
+    {"threads", 't', 0, G_OPTION_ARG_INT, &threads, "CPU threads (0 = all)",
+        "N"},
+    {"repeat", 'r', 0, G_OPTION_ARG_INT, &repeat, "renders to time", "R"},
+    {"precision", 'p', 0, G_OPTION_ARG_STRING, &precision,
+        "double or float", "P"},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new ("ARGS_FILE INPUTS_DIR");
+  GError *error = NULL;
+  gchar *line = NULL;
+  NbParams p;
+  NbModel *m;
+  NbBackend *b;
+  float *img;
+  double best = 1e300, steps;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc != 3) {
+    fprintf (stderr, "nb_bench: %s\n", error ? error->message
+        : "usage: nb_bench [options] ARGS_FILE INPUTS_DIR");
+    return 2;
+  }
+  if (!g_file_get_contents (argv[1], &line, NULL, &error)) {
+    fprintf (stderr, "nb_bench: %s\n", error->message);
+    return 2;
+  }
+  nb_params_init (&p);
+  if (g_chdir (argv[2]) != 0 || !nb_args_apply_string (&p, g_strstrip (line),
+          &error)) {
+    fprintf (stderr, "nb_bench: %s\n", error ? error->message : argv[2]);
+    return 2;
+  }
+  if (precision && !nb_args_apply_string (&p, g_strdup_printf
+          ("-precision %s", precision), &error)) {
+    fprintf (stderr, "nb_bench: %s\n", error->message);
+    return 2;
+  }
+  m = nb_model_new (&p, NULL, &error);
+  if (m == NULL) {
+    fprintf (stderr, "nb_bench: %s\n", error->message);
+    return 2;
+  }
+  b = nb_backend_cpu_new (m, threads, p.precision, &error);
+  img = g_new (float, (gsize) m->det.fpixels * m->det.spixels);
+  for (int r = 0; r < repeat; r++) {
+    gint64 t0 = g_get_monotonic_time ();
+    if (!nb_backend_render (b, 0, img, NULL, &error)) {
+      fprintf (stderr, "nb_bench: %s\n", error->message);
+      return 1;
+    }
+    best = MIN (best, (g_get_monotonic_time () - t0) / 1e6);
+  }
+  steps = (double) m->det.fpixels * m->det.spixels * m->steps
+      * m->det.thicksteps;
+  printf ("device: cpu, %d threads, precision %s\n",
+      threads > 0 ? threads : (int) g_get_num_processors (),
+      p.precision == NB_PRECISION_FLOAT32 ? "float32" : "float64");
+  printf ("image: %dx%d pixels, %d steps/pixel, %.3g pixel-steps\n",
+      m->det.fpixels, m->det.spixels, m->steps, steps);
+  printf ("render: best of %d = %.3f s\n", repeat, best);
+  printf ("rate: %.3g pixel-steps/s, %.3g frames/s\n", steps / best,
+      1.0 / best);
+  nb_backend_free (b);
+  nb_model_free (m);
+  nb_params_clear (&p);
+  g_free (img);
+  g_free (line);
+  g_option_context_free (ctx);
+  return 0;
+}
