@@ -490,6 +490,13 @@ apply_fixed (NbParams * p, const NbFlag * f, const char *const *argv, int i,
 #undef D1
 #undef I1
 #undef V3
+  /* 0 pixels means "from -detsize" inside NbParams; typed, it is an error */
+  if ((f->opt == O_DETPIXELS || f->opt == O_DETPIXELS_F
+          || f->opt == O_DETPIXELS_S) && n[0] <= 0) {
+    g_set_error (error, NB_ERROR, NB_ERROR_VALUE,
+        "%s: must be > 0 pixels, got %s", name, s);
+    return FALSE;
+  }
   return TRUE;
 }
 

@@ -47,8 +47,8 @@ cell_to_reciprocal (const double len[3], const double ang[3],
           + 2.0 * cos (alpha) * cos (beta) * cos (gamma) > 1e-9)
       || !(V_cell > 0)) {
     g_set_error (error, NB_ERROR, NB_ERROR_MODEL,
-        "-cell: the angles %g %g %g degrees describe no unit cell "
-        "(volume %g A^3)", alpha * RTD, beta * RTD, gamma * RTD, V_cell);
+        "-cell: the angles %g %g %g degrees describe no unit cell",
+        alpha * RTD, beta * RTD, gamma * RTD);
     return FALSE;
   }
   V_star = 1.0 / V_cell;
