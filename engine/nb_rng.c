@@ -23,8 +23,8 @@ nb_rng_init (NbRng * rng, long seed)
   rng->pois_oldm = -1.0f;
 }
 
-static long
-park_miller_step (long idum)
+long
+nb_rng_lcg_step (long idum)
 {
   long k = idum / RNG_IQ;
   idum = RNG_IA * (idum - k * RNG_IQ) - RNG_IR * k;
@@ -46,13 +46,13 @@ nb_rng_uniform (NbRng * rng)
     else
       rng->idum = -(rng->idum);
     for (j = NB_RNG_NTAB + 7; j >= 0; j--) {
-      rng->idum = park_miller_step (rng->idum);
+      rng->idum = nb_rng_lcg_step (rng->idum);
       if (j < NB_RNG_NTAB)
         rng->iv[j] = rng->idum;
     }
     rng->iy = rng->iv[0];
   }
-  rng->idum = park_miller_step (rng->idum);
+  rng->idum = nb_rng_lcg_step (rng->idum);
   j = rng->iy / RNG_NDIV;
   rng->iy = rng->iv[j];
   rng->iv[j] = rng->idum;

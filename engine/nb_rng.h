@@ -31,6 +31,10 @@ typedef struct {
  * the user's -seed / -mosaic_seed value. */
 void nb_rng_init (NbRng * rng, long seed);
 
+/* One step of the Park-Miller "minimal standard" generator behind ran1():
+ * state * 16807 mod (2^31 - 1), by Schrage's method. */
+long nb_rng_lcg_step (long state);
+
 /* Uniform deviate in (0, 1), as ran1(). */
 float nb_rng_uniform (NbRng * rng);
 
