@@ -698,9 +698,6 @@ nb_params_validate (const NbParams * p, GError ** error)
   if (p->num_trace_pixels > 0)
     return fail_value (error, "-trace_pixel (trace-pixels)",
         "per-pixel traces are not implemented yet");
-  if (p->phi_carryover)
-    return fail_value (error, "-phi_carryover (phi-carryover)",
-        "the phi == 0 carry-over emulation is not implemented yet");
   if (p->printout)
     return fail_value (error, "-printout/-printout_pixel",
         "pixel printout is not implemented yet");

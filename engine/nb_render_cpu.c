@@ -24,11 +24,14 @@ typedef struct {
   NbBackend parent;
   int threads;
   double *orient;               /* per frame: [phi][domain] a b c (9 doubles) */
+  double *orient_first;         /* the same for the image's first phi loop */
 } NbCpuBackend;
 
 typedef struct {
   const NbModel *m;
   const double *orient;
+  const double *orient_first;
+  gint64 first_pixel;           /* first rendered pixel (row-major) */
   float *image;
   double *row_omega;            /* omega sum per row (pass 1 only) */
   gint next_row;
@@ -38,18 +41,44 @@ typedef struct {
   gboolean pass2;
 } FrameJob;
 
-/* Orientation of every (phi step, domain) of a frame starting at @phi. */
+/* Orientation of every (phi step, domain) of a frame starting at @phi.
+ *
+ * With phi_carryover, a step at exactly phi == 0 is not rotated and keeps
+ * the orientation of the previous step nanoBragg computed: the last
+ * nonzero phi of the previous phi loop, or the unrotated crystal for the
+ * first phi loop of the image (@first).  This is nanoBragg's single-thread
+ * behaviour, reproduced independently of our thread count. */
 static void
-build_orientations (const NbModel * m, double phi_start, double *orient)
+build_orientations (const NbModel * m, double phi_start, gboolean first,
+    double *orient)
 {
   const NbCrystal *x = &m->xtal;
+  gboolean carryover = m->params.phi_carryover;
+  double ap[3], bp[3], cp[3];
+
+  nb_vec_copy (x->a0, ap);
+  nb_vec_copy (x->b0, bp);
+  nb_vec_copy (x->c0, cp);
+  if (carryover && !first) {
+    /* carried in: the last step of a phi loop that rotated */
+    for (int t = m->phisteps - 1; t >= 0; t--) {
+      double phi = phi_start + m->phistep * t;
+      if (phi != 0.0) {
+        nb_vec_rotate_axis (x->a0, m->det.spindle, phi, ap);
+        nb_vec_rotate_axis (x->b0, m->det.spindle, phi, bp);
+        nb_vec_rotate_axis (x->c0, m->det.spindle, phi, cp);
+        break;
+      }
+    }
+  }
 
   for (int t = 0; t < m->phisteps; t++) {
     double phi = phi_start + m->phistep * t;
-    double ap[3], bp[3], cp[3];
-    nb_vec_rotate_axis (x->a0, m->det.spindle, phi, ap);
-    nb_vec_rotate_axis (x->b0, m->det.spindle, phi, bp);
-    nb_vec_rotate_axis (x->c0, m->det.spindle, phi, cp);
+    if (!carryover || phi != 0.0) {
+      nb_vec_rotate_axis (x->a0, m->det.spindle, phi, ap);
+      nb_vec_rotate_axis (x->b0, m->det.spindle, phi, bp);
+      nb_vec_rotate_axis (x->c0, m->det.spindle, phi, cp);
+    }
     for (int d = 0; d < m->n_mosaic; d++) {
       double *o = &orient[((gsize) t * m->n_mosaic + d) * 9];
       if (m->mosaic_spread > 0.0) {
@@ -85,7 +114,8 @@ pixel_skipped (const NbDetector * d, int fpixel, int spixel)
 #endif
 
 NB_HOT_CLONES static double
-render_pixel (const NbModel * m, const double *orient, int fpixel, int spixel,
+render_pixel (const NbModel * m, const double *orient,
+    const double *orient_first, gboolean first_loop, int fpixel, int spixel,
     gboolean * interp, double *omega_sum)
 {
   const NbDetector *d = &m->det;
@@ -149,8 +179,10 @@ render_pixel (const NbModel * m, const double *orient, int fpixel, int spixel,
             polar = nb_polarization_factor (m->polarization, incident,
                 diffracted, axis);
 
+          const double *table = first_loop ? orient_first : orient;
+          first_loop = FALSE;
           for (int o = 0; o < n_orient; o++) {
-            const double *a = &orient[9 * o], *b = a + 3, *c = a + 6;
+            const double *a = &table[9 * o], *b = a + 3, *c = a + 6;
             double h = nb_vec_dot (a, scattering);
             double k = nb_vec_dot (b, scattering);
             double l = nb_vec_dot (c, scattering);
@@ -192,6 +224,16 @@ render_pixel (const NbModel * m, const double *orient, int fpixel, int spixel,
   return test;
 }
 
+static gint64
+first_rendered_pixel (const NbDetector * d)
+{
+  for (int s = 0; s < d->spixels; s++)
+    for (int f = 0; f < d->fpixels; f++)
+      if (!pixel_skipped (d, f, s))
+        return (gint64) s * d->fpixels + f;
+  return -1;
+}
+
 static gpointer
 frame_worker (gpointer data)
 {
@@ -215,12 +257,14 @@ frame_worker (gpointer data)
         if (index <= job->pass2_from)
           continue;
         interp = FALSE;
-        job->image[index] = (float) render_pixel (m, job->orient, fpixel,
-            spixel, &interp, &omega_dummy);
+        job->image[index] = (float) render_pixel (m, job->orient,
+            job->orient_first, index == job->first_pixel, fpixel, spixel,
+            &interp, &omega_dummy);
         continue;
       }
-      job->image[index] = (float) render_pixel (m, job->orient, fpixel,
-          spixel, &interp, &omega_row);
+      job->image[index] = (float) render_pixel (m, job->orient,
+          job->orient_first, index == job->first_pixel, fpixel, spixel,
+          &interp, &omega_row);
       if (m->xtal.interpolate && !interp) {
         g_mutex_lock (&job->lock);
         if (job->first_switch < 0 || index < job->first_switch)
@@ -263,12 +307,16 @@ cpu_render (NbBackend * backend, gint64 frame, float *image,
   double total = 0.0;
 
   (void) error;
-  build_orientations (m, nb_model_frame_phi (m, frame), self->orient);
+  build_orientations (m, nb_model_frame_phi (m, frame), FALSE, self->orient);
+  build_orientations (m, nb_model_frame_phi (m, frame), TRUE,
+      self->orient_first);
   memset (image, 0, sizeof (float) * m->det.fpixels * m->det.spixels);
 
   memset (&job, 0, sizeof (job));
   job.m = m;
   job.orient = self->orient;
+  job.orient_first = self->orient_first;
+  job.first_pixel = first_rendered_pixel (&m->det);
   job.image = image;
   job.row_omega = g_new0 (double, m->det.spixels);
   job.first_switch = -1;
@@ -295,6 +343,7 @@ cpu_free (NbBackend * backend)
 {
   NbCpuBackend *self = (NbCpuBackend *) backend;
   g_free (self->orient);
+  g_free (self->orient_first);
   g_free (self);
 }
 
@@ -317,6 +366,8 @@ nb_backend_cpu_new (const NbModel * model, int threads,
   self->parent.precision = precision;
   self->threads = threads > 0 ? threads : (int) g_get_num_processors ();
   self->orient = g_new (double, (gsize) model->phisteps * model->n_mosaic * 9);
+  self->orient_first = g_new (double,
+      (gsize) model->phisteps * model->n_mosaic * 9);
   return &self->parent;
 }
 

@@ -87,9 +87,10 @@ golden_compare_images (const float *ours, const float *ref, gsize n,
   return NULL;
 }
 
-NbModel *
-golden_load_model (const char *args_path, const char *inputs_dir,
-    int threads_override, NbParams * params_out)
+static NbModel *
+load_model (const char *args_path, const char *inputs_dir,
+    int threads_override, NbParams * params_out, const char *from,
+    const char *to, const char *extra)
 {
   gchar *line = NULL, *cwd = g_get_current_dir ();
   GError *error = NULL;
@@ -97,10 +98,20 @@ golden_load_model (const char *args_path, const char *inputs_dir,
   NbModel *m;
 
   g_assert_true (g_file_get_contents (args_path, &line, NULL, &error));
+  if (from != NULL) {
+    gchar **parts = g_strsplit (line, from, -1);
+    g_free (line);
+    line = g_strjoinv (to, parts);
+    g_strfreev (parts);
+  }
   nb_params_init (&p);
   g_assert_cmpint (g_chdir (inputs_dir), ==, 0);
   g_assert_true (nb_args_apply_string (&p, g_strstrip (line), &error));
   g_assert_no_error (error);
+  if (extra != NULL) {
+    g_assert_true (nb_args_apply_string (&p, extra, &error));
+    g_assert_no_error (error);
+  }
   if (threads_override > 0)
     p.num_threads = threads_override;
   m = nb_model_new (&p, NULL, &error);
@@ -112,6 +123,21 @@ golden_load_model (const char *args_path, const char *inputs_dir,
   g_free (line);
   g_free (cwd);
   return m;
+}
+
+NbModel *
+golden_load_model (const char *args_path, const char *inputs_dir,
+    int threads_override, NbParams * params_out)
+{
+  return load_model (args_path, inputs_dir, threads_override, params_out,
+      NULL, NULL, NULL);
+}
+
+NbModel *
+golden_load_model_edited (const char *args_path, const char *inputs_dir,
+    const char *from, const char *to, const char *extra)
+{
+  return load_model (args_path, inputs_dir, 0, NULL, from, to, extra);
 }
 
 float *

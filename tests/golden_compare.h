@@ -28,6 +28,12 @@ gchar *golden_compare_images (const float *ours, const float *ref, gsize n,
 NbModel *golden_load_model (const char *args_path, const char *inputs_dir,
     int threads_override, NbParams * params_out);
 
+/* The same with @extra flags applied after the file's (may be NULL), and
+ * every occurrence of @from in the argument line replaced by @to. */
+NbModel *golden_load_model_edited (const char *args_path,
+    const char *inputs_dir, const char *from, const char *to,
+    const char *extra);
+
 /* Renders frame @frame of @m with the CPU backend. */
 float *golden_render (const NbModel * m, int threads, gint64 frame,
     double *omega_sum);

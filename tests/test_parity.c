@@ -286,6 +286,69 @@ test_int_and_noise_images (void)
   g_free (noise_path);
 }
 
+static float *
+render_edited (const char *c, const char *from, const char *to,
+    const char *extra, int threads, gsize * n)
+{
+  gchar *args = case_path (c, "args"), *in = inputs_dir ();
+  NbModel *m = golden_load_model_edited (args, in, from, to, extra);
+  float *img = golden_render (m, threads, 0, NULL);
+  *n = (gsize) m->det.fpixels * m->det.spixels;
+  nb_model_free (m);
+  g_free (args);
+  g_free (in);
+  return img;
+}
+
+/* -phi_carryover reproduces nanoBragg's reuse of the previous orientation
+ * at phi == 0, whatever our thread count. */
+static void
+test_phi_carryover_emulated (void)
+{
+  gchar *ref_path = case_path ("phi_carryover", "float.bin");
+  gsize n;
+  float *one = render_edited ("phi_carryover", NULL, NULL, "-phi_carryover",
+      1, &n);
+  float *many = render_edited ("phi_carryover", NULL, NULL,
+      "-phi_carryover", 3, &n);
+  float *ref = golden_read_floats (ref_path, n);
+  gchar *why = golden_compare_images (one, ref, n, &golden_float64);
+
+  if (why)
+    g_test_fail_printf ("phi_carryover: %s", why);
+  g_assert_cmpmem (one, n * sizeof (float), many, n * sizeof (float));
+  g_free (why);
+  g_free (one);
+  g_free (many);
+  g_free (ref);
+  g_free (ref_path);
+}
+
+/* By default phi == 0 is rotated like any other step: the image equals
+ * the one at phi = 1e-9 deg (README policy), and differs from the quirk. */
+static void
+test_phi_zero_default_is_physics (void)
+{
+  gchar *ref_path = case_path ("phi_carryover", "float.bin");
+  gsize n;
+  float *zero = render_edited ("phi_carryover", NULL, NULL, NULL, 0, &n);
+  float *tiny = render_edited ("phi_carryover", "-phi 0 ", "-phi 1e-9 ",
+      NULL, 0, &n);
+  float *quirk = golden_read_floats (ref_path, n);
+  gchar *why = golden_compare_images (zero, tiny, n, &golden_float64);
+
+  if (why)
+    g_test_fail_printf ("phi 0 vs 1e-9: %s", why);
+  g_free (why);
+  why = golden_compare_images (zero, quirk, n, &golden_float64);
+  g_assert_nonnull (why);
+  g_free (why);
+  g_free (zero);
+  g_free (tiny);
+  g_free (quirk);
+  g_free (ref_path);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -305,6 +368,10 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/parity/threads-independent", test_threads_independent);
   g_test_add_func ("/parity/comparator-rejects", test_comparator_rejects);
+  g_test_add_func ("/parity/phi_carryover/emulated",
+      test_phi_carryover_emulated);
+  g_test_add_func ("/parity/phi_carryover/default-is-physics",
+      test_phi_zero_default_is_physics);
   g_test_add_func ("/parity/noise_seed/int-and-noise-bytes",
       test_int_and_noise_images);
   return g_test_run ();
