@@ -8,6 +8,7 @@
 
 #include "golden_compare.h"
 #include "nb_image.h"
+#include <glib/gstdio.h>
 
 /* Cases whose default run must match float.bin.  phi_carryover is tested
  * separately: by default we rotate at phi == 0 (correct physics). */
@@ -349,6 +350,122 @@ test_phi_zero_default_is_physics (void)
   g_free (ref_path);
 }
 
+/* Writes an SMV file with the header of @m and @pixels. */
+static gchar *
+write_smv (const NbModel * m, const char *dir, const char *name,
+    const guint16 * pixels)
+{
+  gchar *path = g_build_filename (dir, name, NULL);
+  NbSmvHeader h;
+  GError *error = NULL;
+
+  nb_image_smv_header (m, 0.0, &h);
+  g_assert_true (nb_smv_write (path, &h, pixels, &error));
+  g_assert_no_error (error);
+  return path;
+}
+
+/* -mask: zero-flagged pixels are exactly 0 and skipped; the others equal
+ * a render with an all-ones mask (the header's values apply to both). */
+static void
+test_mask (void)
+{
+  gchar *args = case_path ("mosflm_basic", "args"), *in = inputs_dir ();
+  gchar *dir = g_dir_make_tmp ("nbmask-XXXXXX", NULL);
+  NbModel *m = golden_load_model (args, in, 0, NULL);
+  gsize n = (gsize) m->det.fpixels * m->det.spixels;
+  guint16 *ones = g_new (guint16, n), *holes = g_new (guint16, n);
+  gchar *ones_path, *holes_path, *extra;
+  float *full, *masked;
+  gsize zeroed = 0;
+
+  for (gsize i = 0; i < n; i++) {
+    ones[i] = 1;
+    holes[i] = (i % 7 == 0 || (i / 128) % 5 == 0) ? 0 : 3;
+  }
+  ones_path = write_smv (m, dir, "ones.img", ones);
+  holes_path = write_smv (m, dir, "holes.img", holes);
+  nb_model_free (m);
+
+  extra = g_strdup_printf ("-mask %s", ones_path);
+  full = render_edited ("mosflm_basic", NULL, NULL, extra, 0, &n);
+  g_free (extra);
+  extra = g_strdup_printf ("-mask %s", holes_path);
+  masked = render_edited ("mosflm_basic", NULL, NULL, extra, 2, &n);
+  g_free (extra);
+  for (gsize i = 0; i < n; i++) {
+    if (holes[i] == 0) {
+      g_assert_cmpfloat (masked[i], ==, 0.0f);
+      zeroed += full[i] != 0.0f;
+    } else {
+      g_assert_cmpfloat (masked[i], ==, full[i]);
+    }
+  }
+  g_assert_cmpuint (zeroed, >, 1000);
+  g_unlink (ones_path);
+  g_unlink (holes_path);
+  g_rmdir (dir);
+  g_free (ones_path);
+  g_free (holes_path);
+  g_free (dir);
+  g_free (ones);
+  g_free (holes);
+  g_free (full);
+  g_free (masked);
+  g_free (args);
+  g_free (in);
+}
+
+/* -img: detector size, pixel, distance, wavelength and beam centre come
+ * from the SMV header; flags given on the command line override it. */
+static void
+test_img_header (void)
+{
+  gchar *in = inputs_dir ();
+  gchar *dir = g_dir_make_tmp ("nbimg-XXXXXX", NULL);
+  gchar *path = g_build_filename (dir, "h.img", NULL);
+  gchar *args_path = g_build_filename (dir, "args", NULL), *line;
+  NbSmvHeader h = { 0 };
+  guint16 px[40 * 30] = { 0 };
+  GError *error = NULL;
+  NbModel *m;
+
+  h.width = 40;
+  h.height = 30;
+  h.pixel_size = 0.172;
+  h.distance = 150;
+  h.close_distance = 150;
+  h.wavelength = 1.5;
+  h.beam_center_x = 3.0;
+  h.beam_center_y = 2.5;
+  g_assert_true (nb_smv_write (path, &h, px, &error));
+  line = g_strdup_printf ("-hkl dense.hkl -cell 79 79 38 90 90 90 -N 3 "
+      "-img %s", path);
+  g_assert_true (g_file_set_contents (args_path, line, -1, NULL));
+  m = golden_load_model (args_path, in, 0, NULL);
+  g_assert_cmpint (m->det.fpixels, ==, 40);
+  g_assert_cmpint (m->det.spixels, ==, 30);
+  g_assert_cmpfloat_with_epsilon (m->det.pixel_size, 0.172e-3, 1e-15);
+  g_assert_cmpfloat_with_epsilon (m->det.close_distance, 0.150, 1e-12);
+  g_assert_cmpfloat_with_epsilon (m->lambda0, 1.5e-10, 1e-22);
+  g_assert_cmpfloat_with_epsilon (m->det.Xbeam, 0.003, 1e-12);
+  g_assert_cmpfloat_with_epsilon (m->det.Ybeam, 0.0025, 1e-12);
+  nb_model_free (m);
+  m = golden_load_model_edited (args_path, in, NULL, NULL,
+      "-lambda 0.9 -detpixels 64");
+  g_assert_cmpfloat_with_epsilon (m->lambda0, 0.9e-10, 1e-22);
+  g_assert_cmpint (m->det.fpixels, ==, 64);
+  nb_model_free (m);
+  g_unlink (path);
+  g_unlink (args_path);
+  g_rmdir (dir);
+  g_free (line);
+  g_free (args_path);
+  g_free (path);
+  g_free (dir);
+  g_free (in);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -368,6 +485,8 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/parity/threads-independent", test_threads_independent);
   g_test_add_func ("/parity/comparator-rejects", test_comparator_rejects);
+  g_test_add_func ("/parity/mask", test_mask);
+  g_test_add_func ("/parity/img-header", test_img_header);
   g_test_add_func ("/parity/phi_carryover/emulated",
       test_phi_carryover_emulated);
   g_test_add_func ("/parity/phi_carryover/default-is-physics",
