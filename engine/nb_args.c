@@ -681,6 +681,9 @@ nb_params_validate (const NbParams * p, GError ** error)
       || p->hdivsteps > 100000 || p->vdivsteps > 100000
       || p->dispsteps > 100000 || p->detector_thicksteps > 100000)
     return fail_value (error, "step counts", "are unreasonably large");
+  if ((double) MAX (p->phisteps, 1) * MAX (p->mosaic_domains, 1) > 1e7)
+    return fail_value (error, "-phisteps x -mosaic_domains",
+        "more than 10^7 crystal orientations per frame");
   if (p->fluence < 0 || p->flux < 0 || p->exposure < 0)
     return fail_value (error, "-fluence/-flux/-exposure", "must be >= 0");
   if (p->dispersion < 0)

@@ -160,8 +160,17 @@ nb_model_new (const NbParams * params, GString * log, GError ** error)
    * it is scaled by r_e^2 fluence again with the Bragg term */
   m->I_bg = 2.57 * 2.57 * m->r_e_sqr * m->fluence * m->water_size
       * m->water_size * m->water_size * 1e6 * AVOGADRO / 18.0;
-  m->steps = m->n_sources * m->n_mosaic * m->phisteps * m->det.oversample
-      * m->det.oversample;
+  {
+    double steps = (double) m->n_sources * m->n_mosaic * m->phisteps
+        * m->det.oversample * m->det.oversample;
+    if (steps > G_MAXINT) {
+      g_set_error (error, NB_ERROR, NB_ERROR_VALUE,
+          "sources x mosaic domains x phi steps x oversample^2 = %.3g steps "
+          "per pixel is more than this engine counts (2^31)", steps);
+      goto fail;
+    }
+    m->steps = (int) steps;
+  }
   (void) RTD;
   return m;
 
