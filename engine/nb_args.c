@@ -698,15 +698,9 @@ nb_params_validate (const NbParams * p, GError ** error)
     return fail_value (error, "-threads", "must be >= 0 (0 = all cores)");
   /* accepted for compatibility, but their features are not built yet:
    * refusing them beats silently ignoring them */
-  if (p->num_trace_pixels > 0)
-    return fail_value (error, "-trace_pixel (trace-pixels)",
-        "per-pixel traces are not implemented yet");
   if (p->printout)
     return fail_value (error, "-printout/-printout_pixel",
         "pixel printout is not implemented yet");
-  if (p->precision == NB_PRECISION_FLOAT32)
-    return fail_value (error, "-precision (precision)",
-        "float32 rendering is not implemented yet; use double");
   if (p->hkl_file == NULL && p->default_F == 0.0 && p->dump_file == NULL)
     return fail_value (error, "-hkl (hkl-file)",
         "no structure factors: give -hkl or a nonzero -default_F");

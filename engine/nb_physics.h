@@ -79,6 +79,54 @@ nb_sincg_pi (double h, double N)
   return sign * nb_sinpi_reduced (g) / nb_sinpi_reduced (f);
 }
 
+/* ---- float32 versions (the fast path; see docs/precision.md) ---- */
+
+static inline float
+nb_ceilf (float x)
+{
+  float t = (float) (gint32) x;
+  return t + (float) (t < x);
+}
+
+/* round to nearest for |x| < 2^22 (1.5 * 2^23 trick) */
+static inline float
+nb_rintf (float x)
+{
+  const float magic = 12582912.0f;
+  return (x + magic) - magic;
+}
+
+/* sin(pi r), |r| <= 1/2, Taylor to r^13 (truncation < 7e-10) */
+static inline __attribute__ ((always_inline)) float
+nb_sinpi_reduced_f (float r)
+{
+  const float r2 = r * r;
+  float p = 4.663028058e-04f;
+  p = p * r2 + -7.370430946e-03f;
+  p = p * r2 + 8.214588661e-02f;
+  p = p * r2 + -5.992645293e-01f;
+  p = p * r2 + 2.550164040e+00f;
+  p = p * r2 + -5.167712780e+00f;
+  p = p * r2 + 3.141592654e+00f;
+  return r * p;
+}
+
+static inline __attribute__ ((always_inline)) float
+nb_sincg_pi_f (float h, float N)
+{
+  float n = nb_rintf (h);
+  float f = h - n;
+  float Nf = N * f;
+  float m = nb_rintf (Nf);
+  float g = Nf - m;
+  gint64 parity = (gint64) n * ((gint64) N - 1) + (f == 0.0f ? 0 : (gint64) m);
+  float sign = (parity & 1) ? -1.0f : 1.0f;
+
+  if (f == 0.0f)
+    return sign * N;
+  return sign * nb_sinpi_reduced_f (g) / nb_sinpi_reduced_f (f);
+}
+
 /* Fourier transform of a sphere. */
 static inline double
 nb_sinc3 (double x)

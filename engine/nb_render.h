@@ -8,6 +8,7 @@
 #define NB_RENDER_H
 
 #include "nb_model.h"
+#include "nb_trace.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,9 @@ typedef struct {
   /* frame: index into the series (phi = phi0 + frame * osc) */
   gboolean (*render) (NbBackend * self, gint64 frame, float *image,
       double *omega_sum, GError ** error);
+  /* fills the records of @n traced pixels of @frame */
+  gboolean (*trace) (NbBackend * self, gint64 frame, NbTracePixel ** pixels,
+      int n, GError ** error);
   void (*free) (NbBackend * self);
 } NbBackendOps;
 
@@ -46,6 +50,13 @@ nb_backend_render (NbBackend * b, gint64 frame, float *image,
     double *omega_sum, GError ** error)
 {
   return b->ops->render (b, frame, image, omega_sum, error);
+}
+
+static inline gboolean
+nb_backend_trace (NbBackend * b, gint64 frame, NbTracePixel ** pixels, int n,
+    GError ** error)
+{
+  return b->ops->trace (b, frame, pixels, n, error);
 }
 
 void nb_backend_free (NbBackend * b);

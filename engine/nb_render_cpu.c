@@ -17,20 +17,29 @@
 #include "nb_render.h"
 #include "nb_error.h"
 #include "nb_physics.h"
+#include "nb_trace.h"
 
 #include <string.h>
 
 typedef struct {
   NbBackend parent;
   int threads;
-  double *orient;               /* per frame: [phi][domain] a b c (9 doubles) */
+  gsize n_orient_values;        /* phi steps x domains x 9 */
+  double *orient;               /* per frame: [phi][domain] a b c (m) */
   double *orient_first;         /* the same for the image's first phi loop */
+  float *orient_f, *orient_first_f;     /* float copies (float32 mode) */
+  /* where the last frame's interpolation switch went off (-1: never) and
+   * its first rendered pixel, so that traces follow the same path */
+  gint64 last_switch, last_first_pixel;
+  gint64 last_frame;
 } NbCpuBackend;
 
 typedef struct {
   const NbModel *m;
+  NbPrecision precision;
   const double *orient;
   const double *orient_first;
+  const float *orient_f, *orient_first_f;
   gint64 first_pixel;           /* first rendered pixel (row-major) */
   float *image;
   double *row_omega;            /* omega sum per row (pass 1 only) */
@@ -95,6 +104,20 @@ build_orientations (const NbModel * m, double phi_start, gboolean first,
   }
 }
 
+static void
+prepare_orientations (NbCpuBackend * self, gint64 frame)
+{
+  const NbModel *m = self->parent.model;
+  double phi = nb_model_frame_phi (m, frame);
+
+  build_orientations (m, phi, FALSE, self->orient);
+  build_orientations (m, phi, TRUE, self->orient_first);
+  for (gsize i = 0; i < self->n_orient_values; i++) {
+    self->orient_f[i] = (float) self->orient[i];
+    self->orient_first_f[i] = (float) self->orient_first[i];
+  }
+}
+
 static inline gboolean
 pixel_skipped (const NbDetector * d, int fpixel, int spixel)
 {
@@ -104,124 +127,77 @@ pixel_skipped (const NbDetector * d, int fpixel, int spixel)
   return d->mask != NULL && d->mask[(gsize) spixel * d->fpixels + fpixel] == 0;
 }
 
-/* One pixel, in photons.  *interp is nanoBragg's interpolation switch: it
- * may turn FALSE during the pixel and stays so. */
+/* The per-pixel sum, four ways: double / float, without / with trace
+ * records.  *interp is nanoBragg's interpolation switch: it may turn FALSE
+ * during the pixel and stays so. */
+#define NB_T double
+#define NB_FN render_pixel_f64_impl
+#define NB_TRACING 0
+#define NB_SINCG nb_sincg_pi
+#define NB_CEIL nb_ceil
+#include "nb_render_pixel.h"
+#undef NB_FN
+#undef NB_TRACING
+#define NB_FN trace_pixel_f64
+#define NB_TRACING 1
+#include "nb_render_pixel.h"
+#undef NB_T
+#undef NB_FN
+#undef NB_TRACING
+#undef NB_SINCG
+#undef NB_CEIL
+
+#define NB_T float
+#define NB_FN render_pixel_f32_impl
+#define NB_TRACING 0
+#define NB_SINCG nb_sincg_pi_f
+#define NB_CEIL nb_ceilf
+#include "nb_render_pixel.h"
+#undef NB_FN
+#undef NB_TRACING
+#define NB_FN trace_pixel_f32
+#define NB_TRACING 1
+#include "nb_render_pixel.h"
+#undef NB_T
+#undef NB_FN
+#undef NB_TRACING
+#undef NB_SINCG
+#undef NB_CEIL
+
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
-/* an AVX2/FMA build of the hot loop, chosen at load time where supported */
+/* AVX2/FMA builds of the hot loops, chosen at load time where supported */
 #define NB_HOT_CLONES __attribute__ ((target_clones ("arch=x86-64-v3", "default")))
 #else
 #define NB_HOT_CLONES
 #endif
 
 NB_HOT_CLONES static double
-render_pixel (const NbModel * m, const double *orient,
+render_pixel_f64 (const NbModel * m, const double *orient,
     const double *orient_first, gboolean first_loop, int fpixel, int spixel,
     gboolean * interp, double *omega_sum)
 {
-  const NbDetector *d = &m->det;
-  const NbCrystal *x = &m->xtal;
-  const int os = d->oversample;
-  const int n_orient = m->phisteps * m->n_mosaic;
-  double I = m->I_bg;
-  double polar = m->nopolar ? 1.0 : 0.0;
-  double omega = 0.0, capture = 0.0;
-  double axis[3];
-  double test;
+  return render_pixel_f64_impl (m, orient, orient_first, first_loop, fpixel,
+      spixel, interp, omega_sum, NULL);
+}
 
-  nb_vec_copy (d->polar_vector, axis);
-  for (int thick_tic = 0; thick_tic < d->thicksteps; thick_tic++) {
-    double Odet = thick_tic * d->thickstep;
-    capture = d->thick == 0.0 ? 1.0 : 0.0;
-    for (int subS = 0; subS < os; subS++) {
-      for (int subF = 0; subF < os; subF++) {
-        double Fdet = d->subpixel_size * (fpixel * os + subF)
-            + d->subpixel_size / 2.0;
-        double Sdet = d->subpixel_size * (spixel * os + subS)
-            + d->subpixel_size / 2.0;
-        double pos[3], diffracted[3], airpath;
+NB_HOT_CLONES static double
+render_pixel_f32 (const NbModel * m, const float *orient,
+    const float *orient_first, gboolean first_loop, int fpixel, int spixel,
+    gboolean * interp, double *omega_sum)
+{
+  return render_pixel_f32_impl (m, orient, orient_first, first_loop, fpixel,
+      spixel, interp, omega_sum, NULL);
+}
 
-        for (int i = 0; i < 3; i++)
-          pos[i] = Fdet * d->fdet[i] + Sdet * d->sdet[i] + Odet * d->odet[i]
-              + d->pix0[i];
-        if (d->curved) {
-          /* every pixel at the same distance: pixel coordinates are angles */
-          double v[3], nv[3];
-          nb_vec_scale (d->beam, d->distance, v);
-          nb_vec_rotate_axis (v, d->sdet, pos[1] / d->distance, nv);
-          nb_vec_rotate_axis (nv, d->fdet, pos[2] / d->distance, pos);
-        }
-        airpath = nb_vec_unitize (pos, diffracted);
-        if (omega == 0.0 || d->oversample_omega) {
-          omega = d->pixel_size * d->pixel_size / airpath / airpath
-              * d->close_distance / airpath;
-          if (d->point_pixel)
-            omega = 1.0 / airpath / airpath;
-        }
-        *omega_sum += omega;
-        if (capture == 0.0 || d->oversample_thick) {
-          double parallax = nb_vec_dot (diffracted, d->odet);
-          capture = exp (-thick_tic * d->thickstep * d->mu / parallax)
-              - exp (-(thick_tic + 1) * d->thickstep * d->mu / parallax);
-        }
-
-        for (int s = 0; s < m->n_sources; s++) {
-          const NbSource *src = &m->sources[s];
-          double incident[3], scattering[3], stol;
-          incident[0] = -src->dir[0];
-          incident[1] = -src->dir[1];
-          incident[2] = -src->dir[2];
-          for (int i = 0; i < 3; i++)
-            scattering[i] = (diffracted[i] - incident[i]) / src->lambda;
-          stol = 0.5 * nb_vec_norm (scattering);
-          if (m->dmin > 0.0 && stol > 0.0 && m->dmin > 0.5 / stol)
-            continue;
-          if (polar == 0.0 || d->oversample_polar)
-            polar = nb_polarization_factor (m->polarization, incident,
-                diffracted, axis);
-
-          const double *table = first_loop ? orient_first : orient;
-          first_loop = FALSE;
-          for (int o = 0; o < n_orient; o++) {
-            const double *a = &table[9 * o], *b = a + 3, *c = a + 6;
-            double h = nb_vec_dot (a, scattering);
-            double k = nb_vec_dot (b, scattering);
-            double l = nb_vec_dot (c, scattering);
-            int h0 = (int) nb_ceil (h - 0.5);
-            int k0 = (int) nb_ceil (k - 0.5);
-            int l0 = (int) nb_ceil (l - 0.5);
-            double axes[3], F_latt, F_cell = x->default_F;
-
-            F_latt = nb_lattice_factor (x, h, k, l, h0, k0, l0, axes);
-            if (F_latt == 0.0 && m->water_size == 0.0)
-              continue;
-            if (*interp && nb_interpolation_out_of_range (x->hkl, h, k, l))
-              *interp = FALSE;
-            if (*interp)
-              F_cell = nb_interpolate_F (x->hkl, h, k, l);
-            else
-              F_cell = nb_nearest_F (x, h0, k0, l0);
-
-            I += F_cell * F_cell * F_latt * F_latt;
-            if (d->oversample_thick)
-              I *= capture;
-            if (d->oversample_polar)
-              I *= polar;
-            if (d->oversample_omega)
-              I *= omega;
-          }
-        }
-      }
-    }
-  }
-
-  test = m->r_e_sqr * m->fluence * I / m->steps;
-  if (!d->oversample_thick)
-    test *= capture;
-  if (!d->oversample_polar)
-    test *= polar;
-  if (!d->oversample_omega)
-    test *= omega;
-  return test;
+static double
+render_one (const FrameJob * job, gboolean first, int fpixel, int spixel,
+    gboolean * interp, double *omega_sum)
+{
+  if (job->precision == NB_PRECISION_FLOAT32)
+    return render_pixel_f32 (job->m, job->orient_f, job->orient_first_f,
+        first, fpixel, spixel, interp, omega_sum);
+  return render_pixel_f64 (job->m, job->orient, job->orient_first, first,
+      fpixel, spixel, interp, omega_sum);
 }
 
 static gint64
@@ -257,14 +233,13 @@ frame_worker (gpointer data)
         if (index <= job->pass2_from)
           continue;
         interp = FALSE;
-        job->image[index] = (float) render_pixel (m, job->orient,
-            job->orient_first, index == job->first_pixel, fpixel, spixel,
-            &interp, &omega_dummy);
+        job->image[index] = (float) render_one (job,
+            index == job->first_pixel, fpixel, spixel, &interp,
+            &omega_dummy);
         continue;
       }
-      job->image[index] = (float) render_pixel (m, job->orient,
-          job->orient_first, index == job->first_pixel, fpixel, spixel,
-          &interp, &omega_row);
+      job->image[index] = (float) render_one (job,
+          index == job->first_pixel, fpixel, spixel, &interp, &omega_row);
       if (m->xtal.interpolate && !interp) {
         g_mutex_lock (&job->lock);
         if (job->first_switch < 0 || index < job->first_switch)
@@ -307,15 +282,16 @@ cpu_render (NbBackend * backend, gint64 frame, float *image,
   double total = 0.0;
 
   (void) error;
-  build_orientations (m, nb_model_frame_phi (m, frame), FALSE, self->orient);
-  build_orientations (m, nb_model_frame_phi (m, frame), TRUE,
-      self->orient_first);
+  prepare_orientations (self, frame);
   memset (image, 0, sizeof (float) * m->det.fpixels * m->det.spixels);
 
   memset (&job, 0, sizeof (job));
   job.m = m;
+  job.precision = backend->precision;
   job.orient = self->orient;
   job.orient_first = self->orient_first;
+  job.orient_f = self->orient_f;
+  job.orient_first_f = self->orient_first_f;
   job.first_pixel = first_rendered_pixel (&m->det);
   job.image = image;
   job.row_omega = g_new0 (double, m->det.spixels);
@@ -329,6 +305,9 @@ cpu_render (NbBackend * backend, gint64 frame, float *image,
     job.pass2_from = job.first_switch;
     run_workers (&job, self->threads);
   }
+  self->last_switch = job.first_switch;
+  self->last_first_pixel = job.first_pixel;
+  self->last_frame = frame;
   for (int r = 0; r < m->det.spixels; r++)
     total += job.row_omega[r];
   if (omega_sum)
@@ -344,12 +323,67 @@ cpu_free (NbBackend * backend)
   NbCpuBackend *self = (NbCpuBackend *) backend;
   g_free (self->orient);
   g_free (self->orient_first);
+  g_free (self->orient_f);
+  g_free (self->orient_first_f);
   g_free (self);
+}
+
+/* Traces the pixels of @frame that was rendered last (or renders it
+ * first), following the same interpolation and phi-carryover path. */
+static gboolean
+cpu_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels,
+    int n, GError ** error)
+{
+  NbCpuBackend *self = (NbCpuBackend *) backend;
+  const NbModel *m = backend->model;
+  const NbDetector *d = &m->det;
+
+  if (self->last_frame != frame) {
+    float *scratch = g_try_new (float, (gsize) d->fpixels * d->spixels);
+    gboolean ok;
+    if (scratch == NULL) {
+      g_set_error (error, NB_ERROR, NB_ERROR_BACKEND,
+          "out of memory for a %dx%d frame", d->fpixels, d->spixels);
+      return FALSE;
+    }
+    ok = cpu_render (backend, frame, scratch, NULL, error);
+    g_free (scratch);
+    if (!ok)
+      return FALSE;
+  }
+  prepare_orientations (self, frame);
+  for (int i = 0; i < n; i++) {
+    NbTracePixel *t = pixels[i];
+    gint64 index = (gint64) t->spixel * d->fpixels + t->fpixel;
+    gboolean interp = m->xtal.interpolate;
+    gboolean first = index == self->last_first_pixel;
+    double omega_dummy = 0.0;
+
+    g_array_set_size (t->visits, 0);
+    g_array_set_size (t->phi_steps, 0);
+    t->precision = backend->precision;
+    t->phi_start = nb_model_frame_phi (m, frame) * (180.0 * M_1_PI);
+    t->inside = t->spixel >= 0 && t->spixel < d->spixels && t->fpixel >= 0
+        && t->fpixel < d->fpixels && !pixel_skipped (d, t->fpixel,
+        t->spixel);
+    if (!t->inside)
+      continue;
+    if (self->last_switch >= 0 && index > self->last_switch)
+      interp = FALSE;
+    if (backend->precision == NB_PRECISION_FLOAT32)
+      trace_pixel_f32 (m, self->orient_f, self->orient_first_f, first,
+          t->fpixel, t->spixel, &interp, &omega_dummy, t);
+    else
+      trace_pixel_f64 (m, self->orient, self->orient_first, first,
+          t->fpixel, t->spixel, &interp, &omega_dummy, t);
+  }
+  return TRUE;
 }
 
 static const NbBackendOps cpu_ops = {
   .name = "cpu",
   .render = cpu_render,
+  .trace = cpu_trace,
   .free = cpu_free,
 };
 
@@ -365,9 +399,14 @@ nb_backend_cpu_new (const NbModel * model, int threads,
   self->parent.model = model;
   self->parent.precision = precision;
   self->threads = threads > 0 ? threads : (int) g_get_num_processors ();
-  self->orient = g_new (double, (gsize) model->phisteps * model->n_mosaic * 9);
-  self->orient_first = g_new (double,
-      (gsize) model->phisteps * model->n_mosaic * 9);
+  self->n_orient_values = (gsize) model->phisteps * model->n_mosaic * 9;
+  self->orient = g_new (double, self->n_orient_values);
+  self->orient_first = g_new (double, self->n_orient_values);
+  self->orient_f = g_new (float, self->n_orient_values);
+  self->orient_first_f = g_new (float, self->n_orient_values);
+  self->last_frame = -1;
+  self->last_switch = -1;
+  self->last_first_pixel = -1;
   return &self->parent;
 }
 

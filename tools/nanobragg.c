@@ -44,6 +44,28 @@ check_writable (const char *flag, const char *path, GError ** error)
   return ok;
 }
 
+/* The -trace_pixel records of frame 0, in nanoBragg's trace format. */
+static gboolean
+print_traces (NbBackend * backend, const NbParams * p, GError ** error)
+{
+  int n = p->num_trace_pixels;
+  NbTracePixel **t = g_new (NbTracePixel *, n);
+  GString *text = g_string_new (NULL);
+  gboolean ok;
+
+  for (int i = 0; i < n; i++)
+    t[i] = nb_trace_pixel_new (p->trace_pixels[i][0], p->trace_pixels[i][1]);
+  ok = nb_backend_trace (backend, 0, t, n, error);
+  for (int i = 0; ok && i < n; i++)
+    nb_trace_format (backend->model, t[i], text);
+  fputs (text->str, stdout);
+  for (int i = 0; i < n; i++)
+    nb_trace_pixel_free (t[i]);
+  g_free (t);
+  g_string_free (text, TRUE);
+  return ok;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -114,6 +136,11 @@ main (int argc, char **argv)
   }
   nb_frame_stats (model, image, omega_sum, &st);
   printf ("\n");
+  if (params.num_trace_pixels > 0 && !print_traces (backend, &params,
+          &error)) {
+    status = fail ("-trace_pixel", error, 1);
+    goto out;
+  }
   report_stats (stdout, model, &st);
 
   /* the Fdump cache, as nanoBragg writes it after reading -hkl */

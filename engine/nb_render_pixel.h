@@ -1,0 +1,231 @@
+/* nb_render_pixel.h - the per-pixel sum, instantiated by nb_render_cpu.c
+ * for each arithmetic (double, float) with and without trace recording.
+ *
+ * Parameters (macros): NB_T the inner-loop type; NB_FN the function name;
+ * NB_TRACING 0 or 1; NB_SINCG and NB_CEIL the matching helpers.
+ * Geometry per sub-pixel (position, omega, capture fraction, polarization)
+ * is always double; the per-step work (Miller indices, lattice factor, the
+ * running sum) is NB_T.  The double instantiation follows nanoBragg's
+ * formulas and order exactly (bitwise parity on the golden set). */
+
+#if NB_TRACING
+static double
+#else
+/* inlined into the target_clones wrappers so each gets its own code */
+static inline __attribute__ ((always_inline)) double
+#endif
+NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
+    gboolean first_loop, int fpixel, int spixel, gboolean * interp,
+    double *omega_sum, NbTracePixel * tr)
+{
+  const NbDetector *d = &m->det;
+  const NbCrystal *x = &m->xtal;
+  const int os = d->oversample;
+  const int n_orient = m->phisteps * m->n_mosaic;
+  const NB_T Na = (NB_T) x->Na, Nb = (NB_T) x->Nb, Nc = (NB_T) x->Nc;
+  const gboolean square = x->shape == NB_SHAPE_SQUARE;
+  NB_T I = (NB_T) m->I_bg;
+  double polar = m->nopolar ? 1.0 : 0.0;
+  double omega = 0.0, capture = 0.0;
+  double axis[3];
+  double test;
+  double cos_2theta = 0.0;
+
+  (void) tr;
+  (void) cos_2theta;
+  nb_vec_copy (d->polar_vector, axis);
+  for (int thick_tic = 0; thick_tic < d->thicksteps; thick_tic++) {
+    double Odet = thick_tic * d->thickstep;
+    capture = d->thick == 0.0 ? 1.0 : 0.0;
+    for (int subS = 0; subS < os; subS++) {
+      for (int subF = 0; subF < os; subF++) {
+        double Fdet = d->subpixel_size * (fpixel * os + subF)
+            + d->subpixel_size / 2.0;
+        double Sdet = d->subpixel_size * (spixel * os + subS)
+            + d->subpixel_size / 2.0;
+        double pos[3], diffracted[3], airpath;
+#if NB_TRACING
+        NbTraceVisit visit = { 0 };
+        int visit_index = tr->visits->len;
+#endif
+
+        for (int i = 0; i < 3; i++)
+          pos[i] = Fdet * d->fdet[i] + Sdet * d->sdet[i] + Odet * d->odet[i]
+              + d->pix0[i];
+        if (d->curved) {
+          /* every pixel at the same distance: pixel coordinates are angles */
+          double v[3], nv[3];
+          nb_vec_scale (d->beam, d->distance, v);
+          nb_vec_rotate_axis (v, d->sdet, pos[1] / d->distance, nv);
+          nb_vec_rotate_axis (nv, d->fdet, pos[2] / d->distance, pos);
+        }
+        airpath = nb_vec_unitize (pos, diffracted);
+        if (omega == 0.0 || d->oversample_omega) {
+          omega = d->pixel_size * d->pixel_size / airpath / airpath
+              * d->close_distance / airpath;
+          if (d->point_pixel)
+            omega = 1.0 / airpath / airpath;
+        }
+        *omega_sum += omega;
+        if (capture == 0.0 || d->oversample_thick) {
+          double parallax = nb_vec_dot (diffracted, d->odet);
+          capture = exp (-thick_tic * d->thickstep * d->mu / parallax)
+              - exp (-(thick_tic + 1) * d->thickstep * d->mu / parallax);
+        }
+#if NB_TRACING
+        nb_vec_copy (pos, visit.pixel_pos);
+        visit.R = airpath;
+        visit.omega = omega;
+        visit.obliquity = d->close_distance / airpath;
+        nb_vec_copy (diffracted, visit.diffracted);
+#endif
+
+        for (int s = 0; s < m->n_sources; s++) {
+          const NbSource *src = &m->sources[s];
+          double incident[3], scattering_d[3], stol;
+          NB_T scattering[3];
+          incident[0] = -src->dir[0];
+          incident[1] = -src->dir[1];
+          incident[2] = -src->dir[2];
+          for (int i = 0; i < 3; i++) {
+            scattering_d[i] = (diffracted[i] - incident[i]) / src->lambda;
+            scattering[i] = (NB_T) scattering_d[i];
+          }
+#if NB_TRACING
+          if (s == 0) {
+            visit.have_source = TRUE;
+            nb_vec_copy (incident, visit.incident);
+            visit.lambda = src->lambda;
+            nb_vec_copy (scattering_d, visit.scattering);
+          }
+          cos_2theta = nb_vec_dot (incident, diffracted);
+#endif
+          stol = 0.5 * nb_vec_norm (scattering_d);
+          if (m->dmin > 0.0 && stol > 0.0 && m->dmin > 0.5 / stol)
+            continue;
+          if (polar == 0.0 || d->oversample_polar)
+            polar = nb_polarization_factor (m->polarization, incident,
+                diffracted, axis);
+
+          const NB_T *table = first_loop ? orient_first : orient;
+          first_loop = FALSE;
+          for (int o = 0; o < n_orient; o++) {
+            const NB_T *a = &table[9 * o], *b = a + 3, *c = a + 6;
+            NB_T h = a[0] * scattering[0] + a[1] * scattering[1]
+                + a[2] * scattering[2];
+            NB_T k = b[0] * scattering[0] + b[1] * scattering[1]
+                + b[2] * scattering[2];
+            NB_T l = c[0] * scattering[0] + c[1] * scattering[1]
+                + c[2] * scattering[2];
+            int h0 = (int) NB_CEIL (h - (NB_T) 0.5);
+            int k0 = (int) NB_CEIL (k - (NB_T) 0.5);
+            int l0 = (int) NB_CEIL (l - (NB_T) 0.5);
+            double axes[3] = { 1.0, 1.0, 1.0 };
+            NB_T F_latt, F_cell;
+
+            if (square) {
+              /* the common case, inline in NB_T */
+              F_latt = 1;
+              if (Na > 1) {
+                NB_T v = NB_SINCG (h, Na);
+                axes[0] = v;
+                F_latt *= v;
+              }
+              if (Nb > 1) {
+                NB_T v = NB_SINCG (k, Nb);
+                axes[1] = v;
+                F_latt *= v;
+              }
+              if (Nc > 1) {
+                NB_T v = NB_SINCG (l, Nc);
+                axes[2] = v;
+                F_latt *= v;
+              }
+            } else {
+              F_latt = (NB_T) nb_lattice_factor (x, h, k, l, h0, k0, l0,
+                  axes);
+            }
+#if NB_TRACING
+            if (s == 0 && o % m->n_mosaic == 0) {
+              NbTracePhiStep step = { 0 };
+              step.visit = visit_index;
+              step.phi_tic = o / m->n_mosaic;
+              step.phi = tr->phi_start + m->phistep * step.phi_tic
+                  * (180.0 * M_1_PI);
+              for (int i = 0; i < 9; i++)
+                step.rot[i] = a[i] * 1e10;
+              step.hkl[0] = h;
+              step.hkl[1] = k;
+              step.hkl[2] = l;
+              step.F_latt = F_latt;
+              step.F_cell = NAN;
+              g_array_append_val (tr->phi_steps, step);
+            }
+            if (s == 0 && o == 0) {
+              visit.have_step = TRUE;
+              for (int i = 0; i < 9; i++)
+                visit.rot[i] = a[i] * 1e10;
+              visit.hkl[0] = h;
+              visit.hkl[1] = k;
+              visit.hkl[2] = l;
+              visit.hkl0[0] = h0;
+              visit.hkl0[1] = k0;
+              visit.hkl0[2] = l0;
+              nb_vec_copy (axes, visit.F_latt_axes);
+              visit.F_latt = F_latt;
+              visit.F_cell = NAN;
+            }
+#endif
+            if (F_latt == 0.0 && m->water_size == 0.0)
+              continue;
+            if (*interp && nb_interpolation_out_of_range (x->hkl, h, k, l))
+              *interp = FALSE;
+            if (*interp)
+              F_cell = (NB_T) nb_interpolate_F (x->hkl, h, k, l);
+            else
+              F_cell = (NB_T) nb_nearest_F (x, h0, k0, l0);
+#if NB_TRACING
+            if (s == 0 && o % m->n_mosaic == 0) {
+              NbTracePhiStep *step = &g_array_index (tr->phi_steps,
+                  NbTracePhiStep, tr->phi_steps->len - 1);
+              step->F_cell = F_cell;
+              step->contribution = F_cell * F_cell * F_latt * F_latt;
+            }
+            if (s == 0 && o == 0)
+              visit.F_cell = F_cell;
+#endif
+
+            I += F_cell * F_cell * F_latt * F_latt;
+            if (d->oversample_thick)
+              I *= (NB_T) capture;
+            if (d->oversample_polar)
+              I *= (NB_T) polar;
+            if (d->oversample_omega)
+              I *= (NB_T) omega;
+          }
+        }
+#if NB_TRACING
+        g_array_append_val (tr->visits, visit);
+#endif
+      }
+    }
+  }
+
+  test = m->r_e_sqr * m->fluence * (double) I / m->steps;
+  if (!d->oversample_thick)
+    test *= capture;
+  if (!d->oversample_polar)
+    test *= polar;
+  if (!d->oversample_omega)
+    test *= omega;
+#if NB_TRACING
+  tr->I_before_scaling = I;
+  tr->capture_fraction = capture;
+  tr->polar = polar;
+  tr->omega = omega;
+  tr->cos_2theta = cos_2theta;
+  tr->I_final = test;
+  tr->value = (float) test;
+#endif
+  return test;
+}

@@ -1,0 +1,134 @@
+/* test_trace.c - our -trace_pixel records against the reference's
+ * instrumented trace.log: the same TRACE_C keys in the same order, every
+ * number within 1e-9 relative, on every golden case. */
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "golden_compare.h"
+#include "nb_trace.h"
+
+static const char *cases[] = {
+  "mosflm_basic", "mosflm_mat_energy", "xds_orgxy_twotheta",
+  "dials_detrot_thick", "adxv_pointpixel_nopolar", "denzo_gauss_curved",
+  "custom_pivot_sample", "custom_pivot_beam_sources", "round_interpolate",
+  "tophat_nointerpolate", "mosaic_rotation", "divergence_round",
+  "dispersion_dmin", "oversample2_thick_polar", "oversample3_omega",
+  "water_sparse_defaultF", "roi_flux_exposure", "noise_seed",
+  "rotation_series", "phi_carryover",
+};
+
+static gchar **
+trace_c_lines (const char *text)
+{
+  gchar **all = g_strsplit (text, "\n", -1);
+  GPtrArray *keep = g_ptr_array_new ();
+  for (int i = 0; all[i]; i++)
+    if (g_str_has_prefix (all[i], "TRACE_C: "))
+      g_ptr_array_add (keep, g_strdup (all[i] + 9));
+  g_ptr_array_add (keep, NULL);
+  g_strfreev (all);
+  return (gchar **) g_ptr_array_free (keep, FALSE);
+}
+
+/* "key v1 v2 ..." lines: same key, same count, values within 1e-9. */
+static gboolean
+lines_match (const char *ours, const char *ref, gchar ** why)
+{
+  gchar **a = g_strsplit (ours, " ", -1), **b = g_strsplit (ref, " ", -1);
+  gboolean ok = g_strv_length (a) == g_strv_length (b)
+      && strcmp (a[0], b[0]) == 0;
+
+  for (int i = 1; ok && a[i]; i++) {
+    double x = g_ascii_strtod (a[i], NULL), y = g_ascii_strtod (b[i], NULL);
+    if (!(fabs (x - y) <= 1e-9 * fabs (y) + 1e-18))
+      ok = FALSE;
+  }
+  if (!ok)
+    *why = g_strdup_printf ("ours '%s' vs reference '%s'", ours, ref);
+  g_strfreev (a);
+  g_strfreev (b);
+  return ok;
+}
+
+static void
+test_case_trace (gconstpointer data)
+{
+  const char *c = data;
+  gboolean series = strcmp (c, "rotation_series") == 0;
+  gchar *args = g_build_filename (golden_dir (), c, series ? "args.0" : "args",
+      NULL);
+  gchar *pix = g_build_filename (golden_dir (), c, "trace_pixel.txt", NULL);
+  gchar *log = g_build_filename (golden_dir (), c, "trace.log", NULL);
+  gchar *in = g_build_filename (golden_dir (), "inputs", NULL);
+  gchar *pix_text = NULL, *ref_text = NULL, **ref, **ours, **rows;
+  NbModel *m = golden_load_model_edited (args, in, NULL, NULL,
+      strcmp (c, "phi_carryover") == 0 ? "-phi_carryover" : NULL);
+  GError *error = NULL;
+  NbBackend *b = nb_backend_cpu_new (m, 0, NB_PRECISION_FLOAT64, &error);
+  NbTracePixel *t;
+  GString *text = g_string_new (NULL);
+  int spixel = -1, fpixel = -1;
+  guint n_ours, n_ref;
+
+  g_assert_true (g_file_get_contents (pix, &pix_text, NULL, NULL));
+  rows = g_strsplit (pix_text, "\n", -1);
+  for (int i = 0; rows[i]; i++)
+    if (rows[i][0] != '#' && rows[i][0] != '\0')
+      g_assert_cmpint (sscanf (rows[i], "%d %d", &spixel, &fpixel), ==, 2);
+  g_strfreev (rows);
+  g_assert_cmpint (spixel, >=, 0);
+
+  t = nb_trace_pixel_new (spixel, fpixel);
+  g_assert_true (nb_backend_trace (b, 0, &t, 1, &error));
+  g_assert_no_error (error);
+  nb_trace_format (m, t, text);
+
+  g_assert_true (g_file_get_contents (log, &ref_text, NULL, NULL));
+  ref = trace_c_lines (ref_text);
+  ours = trace_c_lines (text->str);
+  n_ours = g_strv_length (ours);
+  n_ref = g_strv_length (ref);
+  if (n_ours != n_ref)
+    g_test_fail_printf ("%s: %u TRACE_C lines, reference %u", c, n_ours,
+        n_ref);
+  for (guint i = 0; i < MIN (n_ours, n_ref); i++) {
+    gchar *why = NULL;
+    if (!lines_match (ours[i], ref[i], &why)) {
+      g_test_fail_printf ("%s line %u: %s", c, i, why);
+      g_free (why);
+      break;
+    }
+  }
+  /* one TRACE_PHI line per phi step of every sub-pixel visit reached */
+  g_assert_cmpuint (t->phi_steps->len, >=, (guint) m->phisteps);
+  g_test_message ("%s: %u TRACE_C lines compared, %u phi-step lines", c,
+      n_ours, t->phi_steps->len);
+
+  g_strfreev (ref);
+  g_strfreev (ours);
+  g_free (ref_text);
+  g_free (pix_text);
+  g_string_free (text, TRUE);
+  nb_trace_pixel_free (t);
+  nb_backend_free (b);
+  nb_model_free (m);
+  g_free (args);
+  g_free (pix);
+  g_free (log);
+  g_free (in);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *name = g_strdup_printf ("/trace/%s", cases[i]);
+    g_test_add_data_func (name, cases[i], test_case_trace);
+    g_free (name);
+  }
+  return g_test_run ();
+}
