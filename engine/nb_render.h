@@ -39,6 +39,9 @@ struct _NbBackend {
   const NbBackendOps *ops;
   const NbModel *model;         /* borrowed; outlives the backend */
   NbPrecision precision;
+  /* after a render: the pixel (row-major index) at which nanoBragg's
+   * interpolation switch went off, or -1 */
+  gint64 interpolation_off_at;
 };
 
 /* The CPU backend (all cores by default; @threads 0 = g_get_num_processors). */

@@ -306,6 +306,7 @@ cpu_render (NbBackend * backend, gint64 frame, float *image,
     run_workers (&job, self->threads);
   }
   self->last_switch = job.first_switch;
+  backend->interpolation_off_at = job.first_switch;
   self->last_first_pixel = job.first_pixel;
   self->last_frame = frame;
   for (int r = 0; r < m->det.spixels; r++)

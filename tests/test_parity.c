@@ -62,6 +62,86 @@ test_case_image (gconstpointer data)
   check_image (data, "args", "float.bin", 0);
 }
 
+/* Any thread count gives the same bits. */
+static void
+test_case_threads (gconstpointer data)
+{
+  gchar *args_path = case_path (data, "args"), *in = inputs_dir ();
+  NbModel *m = golden_load_model (args_path, in, 0, NULL);
+  gsize n = (gsize) m->det.fpixels * m->det.spixels;
+  float *one = golden_render (m, 1, 0, NULL);
+  float *three = golden_render (m, 3, 0, NULL);
+
+  g_assert_cmpmem (one, n * sizeof (float), three, n * sizeof (float));
+  g_free (one);
+  g_free (three);
+  nb_model_free (m);
+  g_free (args_path);
+  g_free (in);
+}
+
+/* nanoBragg's one-way interpolation switch: a crystal whose spots reach
+ * the edge of a small HKL box.  Every pixel after the switch equals the
+ * -nointerpolate render, earlier pixels are interpolated (differ from it),
+ * and the result does not depend on the thread count. */
+static void
+test_interpolation_switch_off (void)
+{
+  gchar *in = inputs_dir (), *dir = g_dir_make_tmp ("nbinterp-XXXXXX", NULL);
+  gchar *args = g_build_filename (dir, "args", NULL);
+  const char *line = "-hkl sparse.hkl -default_F 10 -cell 79 79 38 90 90 90 "
+      "-misset 10 20 30 -lambda 1 -distance 100 -detpixels 96 -pixel 0.2 "
+      "-Xbeam 0.5 -Ybeam 0.5 "
+      "-N 2 -oversample 1 -interpolate";
+  NbModel *m_on, *m_off;
+  NbBackend *b1, *b3, *boff;
+  float *on1, *on3, *off;
+  gsize n, before_differs = 0;
+  gint64 at;
+  GError *error = NULL;
+
+  g_assert_true (g_file_set_contents (args, line, -1, NULL));
+  m_on = golden_load_model (args, in, 0, NULL);
+  m_off = golden_load_model_edited (args, in, NULL, NULL, "-nointerpolate");
+  n = (gsize) m_on->det.fpixels * m_on->det.spixels;
+  on1 = g_new (float, n);
+  on3 = g_new (float, n);
+  off = g_new (float, n);
+  b1 = nb_backend_cpu_new (m_on, 1, NB_PRECISION_FLOAT64, &error);
+  b3 = nb_backend_cpu_new (m_on, 3, NB_PRECISION_FLOAT64, &error);
+  boff = nb_backend_cpu_new (m_off, 0, NB_PRECISION_FLOAT64, &error);
+  g_assert_true (nb_backend_render (b1, 0, on1, NULL, &error));
+  g_assert_true (nb_backend_render (b3, 0, on3, NULL, &error));
+  g_assert_true (nb_backend_render (boff, 0, off, NULL, &error));
+  at = b1->interpolation_off_at;
+  g_assert_cmpint (at, >, 0);
+  g_assert_cmpint (at, <, (gint64) n - 1);
+  g_assert_cmpint (b3->interpolation_off_at, ==, at);
+  g_assert_cmpmem (on1, n * sizeof (float), on3, n * sizeof (float));
+  for (gsize i = 0; i < n; i++) {
+    if ((gint64) i > at)
+      g_assert_cmpfloat (on1[i], ==, off[i]);
+    else if ((gint64) i < at && on1[i] != off[i])
+      before_differs++;
+  }
+  g_assert_cmpuint (before_differs, >, 0);
+  g_test_message ("switch-off at pixel %" G_GINT64_FORMAT ", %" G_GSIZE_FORMAT
+      " earlier pixels interpolated differently", at, before_differs);
+  nb_backend_free (b1);
+  nb_backend_free (b3);
+  nb_backend_free (boff);
+  nb_model_free (m_on);
+  nb_model_free (m_off);
+  g_free (on1);
+  g_free (on3);
+  g_free (off);
+  g_unlink (args);
+  g_rmdir (dir);
+  g_free (args);
+  g_free (dir);
+  g_free (in);
+}
+
 /* Frame i of a series started at args.0 equals the reference run with
  * -phi (phi + i osc). */
 static void
@@ -474,6 +554,9 @@ main (int argc, char **argv)
     gchar *name = g_strdup_printf ("/parity/image/%s", cases[i]);
     g_test_add_data_func (name, cases[i], test_case_image);
     g_free (name);
+    name = g_strdup_printf ("/parity/threads/%s", cases[i]);
+    g_test_add_data_func (name, cases[i], test_case_threads);
+    g_free (name);
     name = g_strdup_printf ("/parity/geometry/%s", cases[i]);
     g_test_add_data_func (name, cases[i], test_case_geometry);
     g_free (name);
@@ -486,6 +569,8 @@ main (int argc, char **argv)
   g_test_add_func ("/parity/threads-independent", test_threads_independent);
   g_test_add_func ("/parity/comparator-rejects", test_comparator_rejects);
   g_test_add_func ("/parity/mask", test_mask);
+  g_test_add_func ("/parity/interpolation-switch-off",
+      test_interpolation_switch_off);
   g_test_add_func ("/parity/img-header", test_img_header);
   g_test_add_func ("/parity/phi_carryover/emulated",
       test_phi_carryover_emulated);

@@ -135,6 +135,12 @@ main (int argc, char **argv)
     goto out;
   }
   nb_frame_stats (model, image, omega_sum, &st);
+  if (backend->interpolation_off_at >= 0)
+    printf ("WARNING: out of range for three point interpolation at pixel "
+        "(slow %" G_GINT64_FORMAT ", fast %" G_GINT64_FORMAT "): nearest "
+        "structure factors from there on, as nanoBragg\n",
+        backend->interpolation_off_at / model->det.fpixels,
+        backend->interpolation_off_at % model->det.fpixels);
   printf ("\n");
   if (params.num_trace_pixels > 0 && !print_traces (backend, &params,
           &error)) {
