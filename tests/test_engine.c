@@ -116,6 +116,50 @@ test_hkl_dump_round_trip (void)
   g_free (dir);
 }
 
+/* nanoBragg's Fdump layout: "hmin hmax kmin kmax lmin lmax\n\f", then
+ * (h_range+1) x (k_range+1) x (l_range+1) doubles, the extra slots 0. */
+static void
+test_hkl_dump_layout (void)
+{
+  gchar *dir = g_dir_make_tmp ("nbtest-XXXXXX", NULL);
+  gchar *hkl_path = g_build_filename (dir, "s.hkl", NULL);
+  gchar *dump_path = g_build_filename (dir, "Fdump.bin", NULL);
+  const char *header = "-1 1 0 1 2 2\n\f";
+  GError *error = NULL;
+  gchar *bytes = NULL;
+  gsize len = 0, hl = strlen (header);
+  NbHkl *a;
+  double v[3 + 1][2 + 1][1 + 1];
+
+  g_assert_true (g_file_set_contents (hkl_path,
+          "-1 0 2 1.5\n1 1 2 -3\n", -1, NULL));
+  a = nb_hkl_read_text (hkl_path, 0.0, &error);
+  g_assert_no_error (error);
+  g_assert_true (nb_hkl_write_dump (a, dump_path, &error));
+  g_assert_true (g_file_get_contents (dump_path, &bytes, &len, NULL));
+  g_assert_cmpuint (len, ==, hl + sizeof (v));
+  g_assert_cmpmem (bytes, hl, header, hl);
+  memcpy (v, bytes + hl, sizeof (v));
+  for (int h = 0; h <= 3; h++)
+    for (int k = 0; k <= 2; k++)
+      for (int l = 0; l <= 1; l++) {
+        double want = 0.0;
+        if (h == 0 && k == 0 && l == 0)
+          want = 1.5;
+        if (h == 2 && k == 1 && l == 0)
+          want = -3;
+        g_assert_cmpfloat (v[h][k][l], ==, want);
+      }
+  nb_hkl_free (a);
+  g_free (bytes);
+  g_unlink (hkl_path);
+  g_unlink (dump_path);
+  g_rmdir (dir);
+  g_free (hkl_path);
+  g_free (dump_path);
+  g_free (dir);
+}
+
 static void
 test_smv_round_trip (void)
 {
@@ -216,6 +260,7 @@ main (int argc, char **argv)
   g_test_add_func ("/rng/mosaic-umat-is-rotation",
       test_mosaic_umat_is_rotation);
   g_test_add_func ("/hkl/dump-round-trip", test_hkl_dump_round_trip);
+  g_test_add_func ("/hkl/dump-layout", test_hkl_dump_layout);
   g_test_add_func ("/smv/round-trip", test_smv_round_trip);
   g_test_add_func ("/args/aliases-and-side-effects",
       test_args_aliases_and_side_effects);

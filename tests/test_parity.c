@@ -245,7 +245,24 @@ test_case_geometry (gconstpointer data)
     g_free (prefix);
   }
 #undef LINE
+#define LINE2(prefix, ...) do { line = g_strdup_printf (__VA_ARGS__); \
+    expect_line (c, text, prefix, line); g_free (line); } while (0)
 
+  {
+    /* statistics lines after rendering */
+    double omega_sum = 0.0;
+    float *img = golden_render (m, 0, 0, &omega_sum);
+    NbFrameStats st;
+    nb_frame_stats (m, img, omega_sum, &st);
+    LINE2 ("max_I = ", "max_I = %g  at %g %g", st.max_I, st.max_I_fast,
+        st.max_I_slow);
+    LINE2 ("mean= ", "mean= %g rms= %g rmsd= %g", st.avg, st.rms, st.rmsd);
+    LINE2 ("solid angle", "solid angle subtended by detector = %g steradian "
+        "( %g%% sphere)", st.omega_sum / m->steps,
+        100 * st.omega_sum / m->steps / 4 / G_PI);
+    g_free (img);
+  }
+#undef LINE2
   for (int i = 0; i < 3; i++) {
     double ref = trace_value (trace, "pix0_vector_meters", i);
     g_assert_false (isnan (ref));
