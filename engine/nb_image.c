@@ -68,7 +68,7 @@ nb_image_to_counts (const NbModel * m, const float *image, double scale,
 
 double
 nb_image_to_noise (const NbModel * m, const float *image, long seed,
-    double adc, guint16 * out, int *overloads)
+    double scale, double adc, guint16 * out, int *overloads)
 {
   const NbDetector *d = &m->det;
   NbRng rng;
@@ -85,7 +85,7 @@ nb_image_to_noise (const NbModel * m, const float *image, long seed,
         continue;
       test = nb_rng_poisson (&rng, image[i]);
       sum += test;
-      test += adc;
+      test = test * scale + adc;
       if (test > 65535.0) {
         test = 65535.0;
         ++*overloads;

@@ -16,10 +16,11 @@ void nb_image_smv_header (const NbModel * model, double phi_deg,
 void nb_image_to_counts (const NbModel * model, const float *image,
     double scale, double adc, guint16 * out);
 
-/* Poisson deviate of every ROI pixel + adc, clipped at 65535 (and 0);
- * returns the photon total, and the number of clipped pixels in @overloads. */
+/* Poisson deviate of every ROI pixel, times @scale (nanoBragg: 1), + adc,
+ * clipped at 65535 (and 0); returns the photon total, and the number of
+ * clipped pixels in @overloads. */
 double nb_image_to_noise (const NbModel * model, const float *image,
-    long seed, double adc, guint16 * out, int *overloads);
+    long seed, double scale, double adc, guint16 * out, int *overloads);
 
 /* 8-bit PGM (P5) with nanoBragg's "# pixels scaled by" comment. */
 gboolean nb_image_write_pgm (const NbModel * model, const float *image,

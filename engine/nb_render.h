@@ -64,6 +64,11 @@ nb_backend_trace (NbBackend * b, gint64 frame, NbTracePixel ** pixels, int n,
 
 void nb_backend_free (NbBackend * b);
 
+/* A diagnostic map of @frame (fpixels x spixels floats), built from the
+ * backend's trace records, a row at a time. */
+gboolean nb_backend_trace_map (NbBackend * b, gint64 frame, NbTraceMap kind,
+    float *out, GError ** error);
+
 /* Statistics of a rendered frame over the ROI (mask-skipped pixels are
  * left out of the sums, as in nanoBragg). */
 void nb_frame_stats (const NbModel * model, const float *image,

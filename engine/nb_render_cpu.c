@@ -411,6 +411,29 @@ nb_backend_cpu_new (const NbModel * model, int threads,
   return &self->parent;
 }
 
+gboolean
+nb_backend_trace_map (NbBackend * b, gint64 frame, NbTraceMap kind,
+    float *out, GError ** error)
+{
+  const NbDetector *d = &b->model->det;
+  NbTracePixel **row = g_new (NbTracePixel *, d->fpixels);
+  gboolean ok = TRUE;
+
+  for (int f = 0; f < d->fpixels; f++)
+    row[f] = nb_trace_pixel_new (0, f);
+  for (int s = 0; ok && s < d->spixels; s++) {
+    for (int f = 0; f < d->fpixels; f++)
+      row[f]->spixel = s;
+    ok = nb_backend_trace (b, frame, row, d->fpixels, error);
+    for (int f = 0; ok && f < d->fpixels; f++)
+      out[(gsize) s * d->fpixels + f] = nb_trace_map_value (row[f], kind);
+  }
+  for (int f = 0; f < d->fpixels; f++)
+    nb_trace_pixel_free (row[f]);
+  g_free (row);
+  return ok;
+}
+
 void
 nb_backend_free (NbBackend * b)
 {

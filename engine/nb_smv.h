@@ -23,11 +23,6 @@ double nb_smv_header_value (const NbSmvImage * img, const char *key);
 void nb_smv_apply_header (const NbSmvImage * img, NbParams * p,
     gboolean is_mask);
 
-G_END_DECLS
-
-#endif /* NB_SMV_H */
-
-G_BEGIN_DECLS
 
 /* Values of the SMV header nanoBragg writes (lengths in mm, angles in deg). */
 typedef struct {
@@ -51,3 +46,5 @@ gboolean nb_smv_write (const char *path, const NbSmvHeader * h,
     const guint16 * pixels, GError ** error);
 
 G_END_DECLS
+
+#endif /* NB_SMV_H */

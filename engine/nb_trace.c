@@ -24,6 +24,37 @@ nb_trace_pixel_free (NbTracePixel * t)
   g_free (t);
 }
 
+float
+nb_trace_map_value (const NbTracePixel * t, NbTraceMap kind)
+{
+  const NbTraceVisit *v;
+
+  if (!t->inside)
+    return 0.0f;
+  v = t->visits->len ? &g_array_index (t->visits, NbTraceVisit, 0) : NULL;
+  switch (kind) {
+    case NB_TRACE_MAP_OMEGA:
+      return t->omega;
+    case NB_TRACE_MAP_POLAR:
+      return t->polar;
+    case NB_TRACE_MAP_CAPTURE:
+      return t->capture_fraction;
+    case NB_TRACE_MAP_I:
+      return t->I_before_scaling;
+    case NB_TRACE_MAP_F_CELL:
+      return v && v->have_step && !isnan (v->F_cell) ? v->F_cell : 0.0f;
+    case NB_TRACE_MAP_F_LATT:
+      return v && v->have_step ? v->F_latt : 0.0f;
+    case NB_TRACE_MAP_H:
+    case NB_TRACE_MAP_K:
+    case NB_TRACE_MAP_L:
+      return v && v->have_step ? v->hkl[kind - NB_TRACE_MAP_H] : 0.0f;
+    case NB_TRACE_MAP_NONE:
+      break;
+  }
+  return 0.0f;
+}
+
 static void
 line1 (GString * out, const char *key, double v)
 {

@@ -57,6 +57,24 @@ typedef struct {
   NbPrecision precision;
 } NbTracePixel;
 
+/* Per-pixel diagnostic maps (the first sub-pixel's source 0, phi step 0,
+ * domain 0 for the per-step quantities; the final value otherwise). */
+typedef enum {
+  NB_TRACE_MAP_NONE,
+  NB_TRACE_MAP_OMEGA,           /* solid angle, sr */
+  NB_TRACE_MAP_POLAR,           /* polarization factor */
+  NB_TRACE_MAP_CAPTURE,         /* capture fraction */
+  NB_TRACE_MAP_F_CELL,
+  NB_TRACE_MAP_F_LATT,
+  NB_TRACE_MAP_H,
+  NB_TRACE_MAP_K,
+  NB_TRACE_MAP_L,
+  NB_TRACE_MAP_I                /* sum before scaling */
+} NbTraceMap;
+
+/* The map value of a traced pixel (0 for pixels not rendered). */
+float nb_trace_map_value (const NbTracePixel * t, NbTraceMap kind);
+
 NbTracePixel *nb_trace_pixel_new (int spixel, int fpixel);
 void nb_trace_pixel_free (NbTracePixel * t);
 

@@ -369,7 +369,7 @@ test_int_and_noise_images (void)
   g_free (ref);
 
   g_assert_true (g_file_get_contents (noise_path, &ref, &len, NULL));
-  nb_image_to_noise (m, img, (long) p.seed, p.adc_offset, counts,
+  nb_image_to_noise (m, img, (long) p.seed, 1.0, p.adc_offset, counts,
       &overloads);
   g_assert_cmpmem (counts, 2 * n, ref + 512, 2 * n);
   g_free (ref);

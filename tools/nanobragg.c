@@ -191,7 +191,7 @@ main (int argc, char **argv)
   if (params.calculate_noise) {
     int overloads = 0;
     double photons = nb_image_to_noise (model, image, (long) params.seed,
-        params.adc_offset, counts, &overloads);
+        1.0, params.adc_offset, counts, &overloads);
     printf ("%.0f photons on noise image (%d overloads)\n", photons,
         overloads);
     printf ("writing %s as 2-byte integers\n", params.noise_file);

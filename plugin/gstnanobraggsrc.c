@@ -1,0 +1,1099 @@
+/**
+ * SECTION:element-nanobraggsrc
+ * @title: nanobraggsrc
+ *
+ * Renders X-ray diffraction frames of a small crystal through a rotation
+ * series, with the physics of nanoBragg.c.  Frame i covers the spindle
+ * from phi-start + i * osc over osc, in phi-steps sub-steps.
+ *
+ * The `src` pad carries the frames: `video/x-diffraction,format=F32LE`
+ * (photons per pixel) or `video/x-raw,format=GRAY16_LE` (counts: photons x
+ * scale + adc-offset, optionally with Poisson noise, clipped), whichever
+ * downstream accepts (F32LE first).  Every frame carries an "NbFrameMeta"
+ * custom meta with its geometry.  The `trace` pad carries, per frame, the
+ * trace of the pixels listed in trace-pixels (`text/x-raw,format=utf8`, a
+ * GAP event when there is nothing to trace) or, with trace-map set, a
+ * per-pixel diagnostic map as `video/x-diffraction`.  When nothing is
+ * linked to `trace`, no trace work is done.
+ *
+ * Property changes take effect at the next READY->PAUSED transition (a
+ * change while running is accepted and logged as a warning).
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 nanobraggsrc hkl-file=P1.hkl cell="79 79 38 90 90 90" \
+ *     misset="10 20 30" n-cells=10 width=512 height=512 osc=0.1 \
+ *     phi-steps=10 num-frames=20 ! queue ! fakesink
+ * gst-launch-1.0 nanobraggsrc nanobragg-args="-hkl P1.hkl -cell 79 79 38 90 90 90 -N 10" \
+ *     num-frames=5 noise=true ! video/x-raw,format=GRAY16_LE ! videoconvert ! autovideosink
+ * ]|
+ */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include "gstnanobraggsrc.h"
+#include "gstnbframemeta.h"
+#include "nb_error.h"
+#include "nb_image.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_nanobragg_src_debug);
+#define GST_CAT_DEFAULT gst_nanobragg_src_debug
+
+#define DIFFRACTION_CAPS "video/x-diffraction, format=(string)F32LE, " \
+  "width=(int)[1,65536], height=(int)[1,65536], " \
+  "framerate=(fraction)[1/1000,1000/1]"
+#define GRAY16_CAPS "video/x-raw, format=(string)GRAY16_LE, " \
+  "width=(int)[1,65536], height=(int)[1,65536], " \
+  "framerate=(fraction)[1/1000,1000/1]"
+
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS (DIFFRACTION_CAPS "; " GRAY16_CAPS));
+
+static GstStaticPadTemplate trace_template = GST_STATIC_PAD_TEMPLATE ("trace",
+    GST_PAD_SRC, GST_PAD_ALWAYS,
+    GST_STATIC_CAPS ("text/x-raw, format=(string)utf8; " DIFFRACTION_CAPS));
+
+enum
+{
+  PROP_0,
+  PROP_NANOBRAGG_ARGS,
+  PROP_NUM_FRAMES,
+  PROP_FRAMERATE,
+  PROP_IS_LIVE,
+  PROP_DEVICE,
+  PROP_GPU_ID,
+  PROP_TRACE_PIXELS,
+  PROP_TRACE_MAP,
+  PROP_SETTINGS_FIRST           /* the simulation properties follow */
+};
+
+#define DEFAULT_NUM_FRAMES -1
+#define DEFAULT_FPS_N 10
+#define DEFAULT_FPS_D 1
+
+GType
+gst_nb_device_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {NB_DEVICE_AUTO, "CUDA if a GPU answers, else the CPU", "auto"},
+    {NB_DEVICE_CPU, "CPU, all cores", "cpu"},
+    {NB_DEVICE_CUDA, "CUDA GPU (fails without one)", "cuda"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstNbDevice",
+            values));
+  return type;
+}
+
+GType
+gst_nb_trace_map_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {NB_TRACE_MAP_NONE, "Text traces of trace-pixels", "none"},
+    {NB_TRACE_MAP_OMEGA, "Solid angle (sr)", "omega"},
+    {NB_TRACE_MAP_POLAR, "Polarization factor", "polar"},
+    {NB_TRACE_MAP_CAPTURE, "Capture fraction", "capture-fraction"},
+    {NB_TRACE_MAP_F_CELL, "F_cell of the first step", "f-cell"},
+    {NB_TRACE_MAP_F_LATT, "F_latt of the first step", "f-latt"},
+    {NB_TRACE_MAP_H, "Fractional h of the first step", "h"},
+    {NB_TRACE_MAP_K, "Fractional k of the first step", "k"},
+    {NB_TRACE_MAP_L, "Fractional l of the first step", "l"},
+    {NB_TRACE_MAP_I, "Sum before scaling", "intensity"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstNbTraceMap",
+            values));
+  return type;
+}
+
+#define gst_nanobragg_src_parent_class parent_class
+G_DEFINE_TYPE (GstNanoBraggSrc, gst_nanobragg_src, GST_TYPE_ELEMENT);
+GST_ELEMENT_REGISTER_DEFINE (nanobraggsrc, "nanobraggsrc", GST_RANK_NONE,
+    GST_TYPE_NANOBRAGG_SRC);
+
+static void gst_nanobragg_src_loop (GstNanoBraggSrc * self);
+
+/* ------------------------------------------------------------------ */
+/* time <-> frame                                                      */
+
+static GstClockTime
+frame_to_time (GstNanoBraggSrc * self, gint64 frame)
+{
+  return gst_util_uint64_scale (frame, (guint64) self->fps_d * GST_SECOND,
+      self->fps_n);
+}
+
+/* The frame whose interval contains @t. */
+static gint64
+time_to_frame (GstNanoBraggSrc * self, GstClockTime t)
+{
+  gint64 f = gst_util_uint64_scale (t, self->fps_n,
+      (guint64) self->fps_d * GST_SECOND);
+  while (frame_to_time (self, f + 1) <= t)
+    f++;
+  return f;
+}
+
+/* ------------------------------------------------------------------ */
+/* properties                                                          */
+
+static void
+gst_nanobragg_src_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstNanoBraggSrc *self = GST_NANOBRAGG_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  if (self->model != NULL)
+    GST_WARNING_OBJECT (self, "'%s' changed while running: it takes effect "
+        "at the next READY->PAUSED", pspec->name);
+  switch (prop_id) {
+    case PROP_NANOBRAGG_ARGS:
+      g_free (self->nanobragg_args);
+      self->nanobragg_args = g_value_dup_string (value);
+      break;
+    case PROP_NUM_FRAMES:
+      self->num_frames = g_value_get_int64 (value);
+      break;
+    case PROP_FRAMERATE:
+      self->fps_n = gst_value_get_fraction_numerator (value);
+      self->fps_d = gst_value_get_fraction_denominator (value);
+      break;
+    case PROP_IS_LIVE:
+      self->is_live = g_value_get_boolean (value);
+      break;
+    case PROP_DEVICE:
+      self->device = g_value_get_enum (value);
+      break;
+    case PROP_GPU_ID:
+      self->gpu_id = g_value_get_int (value);
+      break;
+    case PROP_TRACE_PIXELS:
+      g_free (self->trace_pixels);
+      self->trace_pixels = g_value_dup_string (value);
+      break;
+    case PROP_TRACE_MAP:
+      self->trace_map = g_value_get_enum (value);
+      break;
+    default:
+      if (!gst_nb_src_settings_set (&self->settings, PROP_SETTINGS_FIRST,
+              prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_nanobragg_src_get_property (GObject * object, guint prop_id,
+    GValue * value, GParamSpec * pspec)
+{
+  GstNanoBraggSrc *self = GST_NANOBRAGG_SRC (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_NANOBRAGG_ARGS:
+      g_value_set_string (value, self->nanobragg_args);
+      break;
+    case PROP_NUM_FRAMES:
+      g_value_set_int64 (value, self->num_frames);
+      break;
+    case PROP_FRAMERATE:
+      gst_value_set_fraction (value, self->fps_n, self->fps_d);
+      break;
+    case PROP_IS_LIVE:
+      g_value_set_boolean (value, self->is_live);
+      break;
+    case PROP_DEVICE:
+      g_value_set_enum (value, self->device);
+      break;
+    case PROP_GPU_ID:
+      g_value_set_int (value, self->gpu_id);
+      break;
+    case PROP_TRACE_PIXELS:
+      g_value_set_string (value, self->trace_pixels);
+      break;
+    case PROP_TRACE_MAP:
+      g_value_set_enum (value, self->trace_map);
+      break;
+    default:
+      if (!gst_nb_src_settings_get (&self->settings, PROP_SETTINGS_FIRST,
+              prop_id, value))
+        G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+      break;
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+/* "slow,fast;slow,fast ..." (also spaces) -> pairs of ints */
+static gboolean
+parse_trace_pixels (const gchar * text, GArray * out, GError ** error)
+{
+  gchar **items;
+  gboolean ok = TRUE;
+
+  if (text == NULL)
+    return TRUE;
+  items = g_strsplit_set (text, ";", -1);
+  for (int i = 0; ok && items[i]; i++) {
+    int s, f;
+    char extra;
+    if (g_strstrip (items[i])[0] == '\0')
+      continue;
+    if (sscanf (items[i], "%d%*[ ,]%d %c", &s, &f, &extra) != 2) {
+      g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT,
+          "property 'trace-pixels': '%s' is not 'slow,fast'", items[i]);
+      ok = FALSE;
+      break;
+    }
+    g_array_append_val (out, s);
+    g_array_append_val (out, f);
+  }
+  g_strfreev (items);
+  return ok;
+}
+
+/* ------------------------------------------------------------------ */
+/* start / stop                                                        */
+
+static void
+post_model_error (GstNanoBraggSrc * self, GError * error)
+{
+  if (error->domain == NB_ERROR && error->code == NB_ERROR_FILE)
+    GST_ELEMENT_ERROR (self, RESOURCE, OPEN_READ, ("%s", error->message),
+        (NULL));
+  else if (error->domain == NB_ERROR && error->code == NB_ERROR_BACKEND)
+    GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("%s", error->message), (NULL));
+  else
+    GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", error->message),
+        (NULL));
+}
+
+/* Builds the model and backend from the properties (READY->PAUSED). */
+static gboolean
+gst_nanobragg_src_start (GstNanoBraggSrc * self)
+{
+  GError *error = NULL;
+  gchar *note = NULL;
+  NbDevice device;
+  gint gpu_id;
+  gsize npix;
+
+  self->trace_coords = g_array_new (FALSE, FALSE, sizeof (int));
+  GST_OBJECT_LOCK (self);
+  device = self->device;
+  gpu_id = self->gpu_id;
+  if (!gst_nb_src_settings_to_params (&self->settings, self->nanobragg_args,
+          &self->params, &error)
+      || !parse_trace_pixels (self->trace_pixels, self->trace_coords,
+          &error)) {
+    GST_OBJECT_UNLOCK (self);
+    post_model_error (self, error);
+    g_error_free (error);
+    return FALSE;
+  }
+  GST_OBJECT_UNLOCK (self);
+
+  self->model = nb_model_new (&self->params, NULL, &error);
+  if (self->model == NULL) {
+    post_model_error (self, error);
+    g_error_free (error);
+    return FALSE;
+  }
+  self->backend = nb_backend_select (self->model, device, gpu_id,
+      self->params.num_threads, self->params.precision, &note, &error);
+  if (self->backend == NULL) {
+    post_model_error (self, error);
+    g_error_free (error);
+    return FALSE;
+  }
+  if (note) {
+    GST_INFO_OBJECT (self, "%s", note);
+    g_free (note);
+  }
+  GST_INFO_OBJECT (self, "%dx%d pixels, %d steps per pixel, backend %s",
+      self->model->det.fpixels, self->model->det.spixels, self->model->steps,
+      self->backend->ops->name);
+
+  npix = (gsize) self->model->det.fpixels * self->model->det.spixels;
+  self->scratch = g_try_new (float, npix);
+  self->counts = g_try_new (guint16, npix);
+  if (self->scratch == NULL || self->counts == NULL) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+        ("out of memory for %dx%d frames", self->model->det.fpixels,
+            self->model->det.spixels), (NULL));
+    return FALSE;
+  }
+
+  gst_segment_init (&self->segment, GST_FORMAT_TIME);
+  self->next_frame = 0;
+  self->stop_frame = -1;
+  self->started = FALSE;
+  self->need_segment = TRUE;
+  self->segment_seqnum = gst_util_seqnum_next ();
+  self->last_seek_seqnum = GST_SEQNUM_INVALID;
+  g_free (self->stream_id_base);
+  self->stream_id_base = g_strdup_printf ("%08x%08x", g_random_int (),
+      g_random_int ());
+  self->group_id = gst_util_group_id_next ();
+  gst_flow_combiner_reset (self->flow_combiner);
+  return TRUE;
+}
+
+static void
+gst_nanobragg_src_stop (GstNanoBraggSrc * self)
+{
+  nb_backend_free (self->backend);
+  self->backend = NULL;
+  nb_model_free (self->model);
+  self->model = NULL;
+  nb_params_clear (&self->params);
+  memset (&self->params, 0, sizeof (self->params));
+  g_clear_pointer (&self->scratch, g_free);
+  g_clear_pointer (&self->counts, g_free);
+  if (self->trace_coords) {
+    g_array_free (self->trace_coords, TRUE);
+    self->trace_coords = NULL;
+  }
+  g_clear_pointer (&self->stream_id_base, g_free);
+}
+
+/* Wakes a task waiting for PLAYING or for the clock. */
+static void
+gst_nanobragg_src_unblock (GstNanoBraggSrc * self, gboolean flushing)
+{
+  GST_OBJECT_LOCK (self);
+  self->flushing = flushing;
+  if (self->clock_id)
+    gst_clock_id_unschedule (self->clock_id);
+  g_cond_broadcast (&self->playing_cond);
+  GST_OBJECT_UNLOCK (self);
+}
+
+static gboolean
+gst_nanobragg_src_activate_mode (GstPad * pad, GstObject * parent,
+    GstPadMode mode, gboolean active)
+{
+  GstNanoBraggSrc *self = GST_NANOBRAGG_SRC (parent);
+
+  if (mode != GST_PAD_MODE_PUSH)
+    return FALSE;
+  if (active) {
+    /* the task pushes on both pads: activate trace before it starts */
+    gst_pad_set_active (self->tracepad, TRUE);
+    gst_nanobragg_src_unblock (self, FALSE);
+    return gst_pad_start_task (pad, (GstTaskFunction) gst_nanobragg_src_loop,
+        self, NULL);
+  }
+  gst_nanobragg_src_unblock (self, TRUE);
+  return gst_pad_stop_task (pad);
+}
+
+static GstStateChangeReturn
+gst_nanobragg_src_change_state (GstElement * element,
+    GstStateChange transition)
+{
+  GstNanoBraggSrc *self = GST_NANOBRAGG_SRC (element);
+  GstStateChangeReturn ret;
+  gboolean live;
+
+  GST_OBJECT_LOCK (self);
+  live = self->is_live;
+  GST_OBJECT_UNLOCK (self);
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+      if (!gst_nanobragg_src_start (self)) {
+        gst_nanobragg_src_stop (self);
+        return GST_STATE_CHANGE_FAILURE;
+      }
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_PLAYING:
+      GST_OBJECT_LOCK (self);
+      self->playing = TRUE;
+      g_cond_broadcast (&self->playing_cond);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      GST_OBJECT_LOCK (self);
+      self->playing = FALSE;
+      if (self->clock_id)
+        gst_clock_id_unschedule (self->clock_id);
+      GST_OBJECT_UNLOCK (self);
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      gst_nanobragg_src_unblock (self, TRUE);
+      break;
+    default:
+      break;
+  }
+
+  ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE)
+    return ret;
+
+  switch (transition) {
+    case GST_STATE_CHANGE_READY_TO_PAUSED:
+    case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
+      /* a live source produces nothing before PLAYING */
+      if (live)
+        ret = GST_STATE_CHANGE_NO_PREROLL;
+      break;
+    case GST_STATE_CHANGE_PAUSED_TO_READY:
+      gst_nanobragg_src_stop (self);
+      break;
+    default:
+      break;
+  }
+  return ret;
+}
+
+/* ------------------------------------------------------------------ */
+/* events and queries                                                  */
+
+static gboolean
+gst_nanobragg_src_do_seek (GstNanoBraggSrc * self, GstEvent * event)
+{
+  gdouble rate;
+  GstFormat format;
+  GstSeekFlags flags;
+  GstSeekType start_type, stop_type;
+  gint64 start, stop;
+  guint32 seqnum = gst_event_get_seqnum (event);
+  gboolean flush, update;
+  GstSegment seg;
+  gint64 start_frame, stop_frame = -1;
+
+  gst_event_parse_seek (event, &rate, &format, &flags, &start_type, &start,
+      &stop_type, &stop);
+  if (rate <= 0.0) {
+    GST_WARNING_OBJECT (self, "only forward playback is supported");
+    return FALSE;
+  }
+  if (format != GST_FORMAT_TIME && format != GST_FORMAT_DEFAULT) {
+    GST_WARNING_OBJECT (self, "seeks in %s are not supported",
+        gst_format_get_name (format));
+    return FALSE;
+  }
+
+  /* a seek arrives once per linked branch: handle each seqnum once */
+  GST_OBJECT_LOCK (self);
+  if (seqnum == self->last_seek_seqnum) {
+    GST_OBJECT_UNLOCK (self);
+    return TRUE;
+  }
+  self->last_seek_seqnum = seqnum;
+  GST_OBJECT_UNLOCK (self);
+
+  if (format == GST_FORMAT_DEFAULT) {
+    if (start_type != GST_SEEK_TYPE_NONE && start >= 0)
+      start = frame_to_time (self, start);
+    if (stop_type != GST_SEEK_TYPE_NONE && stop >= 0)
+      stop = frame_to_time (self, stop);
+  }
+
+  flush = (flags & GST_SEEK_FLAG_FLUSH) != 0;
+  if (flush) {
+    GstEvent *fs = gst_event_new_flush_start ();
+    gst_event_set_seqnum (fs, seqnum);
+    gst_pad_push_event (self->srcpad, gst_event_ref (fs));
+    gst_pad_push_event (self->tracepad, fs);
+  }
+  gst_nanobragg_src_unblock (self, TRUE);
+  gst_pad_pause_task (self->srcpad);
+
+  /* the task is paused: we hold the stream */
+  GST_PAD_STREAM_LOCK (self->srcpad);
+  if (flush) {
+    GstEvent *fs = gst_event_new_flush_stop (TRUE);
+    gst_event_set_seqnum (fs, seqnum);
+    gst_pad_push_event (self->srcpad, gst_event_ref (fs));
+    gst_pad_push_event (self->tracepad, fs);
+  }
+  seg = self->segment;
+  gst_segment_do_seek (&seg, rate, GST_FORMAT_TIME, flags, start_type, start,
+      stop_type, stop, &update);
+  start_frame = time_to_frame (self, seg.start);
+  if (GST_CLOCK_TIME_IS_VALID (seg.stop))
+    stop_frame = gst_util_uint64_scale_ceil (seg.stop, self->fps_n,
+        (guint64) self->fps_d * GST_SECOND);
+  /* frame-accurate: the segment starts on the frame's timestamp */
+  seg.start = frame_to_time (self, start_frame);
+  seg.time = seg.start;
+  seg.position = seg.start;
+  self->segment = seg;
+  self->next_frame = start_frame;
+  self->stop_frame = stop_frame;
+  self->need_segment = TRUE;
+  self->segment_seqnum = seqnum;
+  gst_flow_combiner_reset (self->flow_combiner);
+  gst_nanobragg_src_unblock (self, FALSE);
+  gst_pad_start_task (self->srcpad, (GstTaskFunction) gst_nanobragg_src_loop,
+      self, NULL);
+  GST_PAD_STREAM_UNLOCK (self->srcpad);
+  GST_DEBUG_OBJECT (self, "seek to frame %" G_GINT64_FORMAT, start_frame);
+  return TRUE;
+}
+
+static gboolean
+gst_nanobragg_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
+{
+  GstNanoBraggSrc *self = GST_NANOBRAGG_SRC (parent);
+  gboolean ret;
+
+  switch (GST_EVENT_TYPE (event)) {
+    case GST_EVENT_SEEK:
+      ret = self->model != NULL && gst_nanobragg_src_do_seek (self, event);
+      break;
+    case GST_EVENT_RECONFIGURE:
+    case GST_EVENT_QOS:
+    case GST_EVENT_NAVIGATION:
+      ret = TRUE;
+      break;
+    default:
+      ret = FALSE;
+      break;
+  }
+  gst_event_unref (event);
+  return ret;
+}
+
+static gboolean
+gst_nanobragg_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
+{
+  GstNanoBraggSrc *self = GST_NANOBRAGG_SRC (parent);
+  gint64 num_frames;
+  gboolean live;
+
+  GST_OBJECT_LOCK (self);
+  num_frames = self->num_frames;
+  live = self->is_live;
+  GST_OBJECT_UNLOCK (self);
+
+  switch (GST_QUERY_TYPE (query)) {
+    case GST_QUERY_POSITION:{
+      GstFormat format;
+      gst_query_parse_position (query, &format, NULL);
+      if (format == GST_FORMAT_TIME)
+        gst_query_set_position (query, format, frame_to_time (self,
+                self->next_frame));
+      else if (format == GST_FORMAT_DEFAULT)
+        gst_query_set_position (query, format, self->next_frame);
+      else
+        return FALSE;
+      return TRUE;
+    }
+    case GST_QUERY_DURATION:{
+      GstFormat format;
+      gst_query_parse_duration (query, &format, NULL);
+      if (num_frames < 0)
+        return FALSE;
+      if (format == GST_FORMAT_TIME)
+        gst_query_set_duration (query, format, frame_to_time (self,
+                num_frames));
+      else if (format == GST_FORMAT_DEFAULT)
+        gst_query_set_duration (query, format, num_frames);
+      else
+        return FALSE;
+      return TRUE;
+    }
+    case GST_QUERY_SEEKING:{
+      GstFormat format;
+      gst_query_parse_seeking (query, &format, NULL, NULL, NULL);
+      if (format != GST_FORMAT_TIME && format != GST_FORMAT_DEFAULT)
+        return FALSE;
+      gst_query_set_seeking (query, format, !live, 0, num_frames < 0 ? -1
+          : format == GST_FORMAT_TIME ? (gint64) frame_to_time (self,
+              num_frames) : num_frames);
+      return TRUE;
+    }
+    case GST_QUERY_LATENCY:{
+      /* a live frame is complete one frame duration after it starts */
+      GstClockTime frame_time = frame_to_time (self, 1);
+      gst_query_set_latency (query, live, live ? frame_time : 0,
+          live ? frame_time : 0);
+      return TRUE;
+    }
+    case GST_QUERY_CONVERT:{
+      GstFormat src_fmt, dest_fmt;
+      gint64 src_val, dest_val;
+      gst_query_parse_convert (query, &src_fmt, &src_val, &dest_fmt, NULL);
+      if (src_fmt == dest_fmt)
+        dest_val = src_val;
+      else if (src_fmt == GST_FORMAT_DEFAULT && dest_fmt == GST_FORMAT_TIME)
+        dest_val = frame_to_time (self, src_val);
+      else if (src_fmt == GST_FORMAT_TIME && dest_fmt == GST_FORMAT_DEFAULT)
+        dest_val = time_to_frame (self, src_val);
+      else
+        return FALSE;
+      gst_query_set_convert (query, src_fmt, src_val, dest_fmt, dest_val);
+      return TRUE;
+    }
+    case GST_QUERY_SCHEDULING:
+      gst_query_set_scheduling (query, GST_SCHEDULING_FLAG_SEQUENTIAL, 1, -1,
+          0);
+      gst_query_add_scheduling_mode (query, GST_PAD_MODE_PUSH);
+      return TRUE;
+    default:
+      return gst_pad_query_default (pad, parent, query);
+  }
+}
+
+/* ------------------------------------------------------------------ */
+/* streaming                                                           */
+
+static GstCaps *
+frame_caps (GstNanoBraggSrc * self, const char *media, const char *format)
+{
+  return gst_caps_new_simple (media, "format", G_TYPE_STRING, format,
+      "width", G_TYPE_INT, self->model->det.fpixels,
+      "height", G_TYPE_INT, self->model->det.spixels,
+      "framerate", GST_TYPE_FRACTION, self->fps_n, self->fps_d, NULL);
+}
+
+/* F32LE first, then GRAY16_LE; whatever downstream takes. */
+static gboolean
+negotiate_src (GstNanoBraggSrc * self)
+{
+  GstCaps *ours = frame_caps (self, "video/x-diffraction", "F32LE");
+  GstCaps *peer, *caps;
+  gboolean ok;
+
+  gst_caps_append (ours, frame_caps (self, "video/x-raw", "GRAY16_LE"));
+  peer = gst_pad_peer_query_caps (self->srcpad, ours);
+  if (gst_caps_is_empty (peer)) {
+    gst_caps_unref (peer);
+    gst_caps_unref (ours);
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("downstream accepts "
+            "neither video/x-diffraction,format=F32LE nor "
+            "video/x-raw,format=GRAY16_LE at %dx%d", self->model->det.fpixels,
+            self->model->det.spixels), (NULL));
+    return FALSE;
+  }
+  caps = gst_caps_copy_nth (peer, 0);
+  caps = gst_caps_fixate (caps);
+  self->gray16 = gst_structure_has_name (gst_caps_get_structure (caps, 0),
+      "video/x-raw");
+  ok = gst_pad_set_caps (self->srcpad, caps);
+  gst_caps_unref (caps);
+  gst_caps_unref (peer);
+  gst_caps_unref (ours);
+  return ok;
+}
+
+static void
+push_stream_start (GstNanoBraggSrc * self, GstPad * pad, const char *name)
+{
+  gchar *id = g_strdup_printf ("%s/%s", self->stream_id_base, name);
+  GstEvent *ev = gst_event_new_stream_start (id);
+  gst_event_set_group_id (ev, self->group_id);
+  gst_pad_push_event (pad, ev);
+  g_free (id);
+}
+
+static gboolean
+start_streams (GstNanoBraggSrc * self)
+{
+  GstCaps *trace_caps;
+
+  push_stream_start (self, self->srcpad, "frames");
+  push_stream_start (self, self->tracepad, "trace");
+  if (!negotiate_src (self))
+    return FALSE;
+  if (self->trace_map != NB_TRACE_MAP_NONE)
+    trace_caps = frame_caps (self, "video/x-diffraction", "F32LE");
+  else
+    trace_caps = gst_caps_new_simple ("text/x-raw", "format", G_TYPE_STRING,
+        "utf8", NULL);
+  gst_pad_set_caps (self->tracepad, trace_caps);
+  gst_caps_unref (trace_caps);
+  self->started = TRUE;
+  return TRUE;
+}
+
+static void
+push_segments (GstNanoBraggSrc * self)
+{
+  GstEvent *ev = gst_event_new_segment (&self->segment);
+  gst_event_set_seqnum (ev, self->segment_seqnum);
+  gst_pad_push_event (self->srcpad, gst_event_ref (ev));
+  gst_pad_push_event (self->tracepad, ev);
+  self->need_segment = FALSE;
+}
+
+static void
+push_eos (GstNanoBraggSrc * self)
+{
+  GstEvent *ev = gst_event_new_eos ();
+  gst_event_set_seqnum (ev, self->segment_seqnum);
+  gst_pad_push_event (self->srcpad, gst_event_ref (ev));
+  gst_pad_push_event (self->tracepad, ev);
+}
+
+/* Live mode: wait for PLAYING, then for the frame's end on the clock. */
+static gboolean
+wait_live (GstNanoBraggSrc * self, GstClockTime pts, GstClockTime duration)
+{
+  GstClock *clock;
+  GstClockTime base, running;
+  GstClockReturn cret;
+
+  GST_OBJECT_LOCK (self);
+  while (!self->playing && !self->flushing)
+    g_cond_wait (&self->playing_cond, GST_OBJECT_GET_LOCK (self));
+  if (self->flushing) {
+    GST_OBJECT_UNLOCK (self);
+    return FALSE;
+  }
+  clock = GST_ELEMENT_CLOCK (self) ? gst_object_ref (GST_ELEMENT_CLOCK (self))
+      : NULL;
+  base = GST_ELEMENT_CAST (self)->base_time;
+  running = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
+      pts);
+  if (clock == NULL || !GST_CLOCK_TIME_IS_VALID (running)) {
+    GST_OBJECT_UNLOCK (self);
+    if (clock)
+      gst_object_unref (clock);
+    return TRUE;
+  }
+  /* like a detector, a frame exists once its exposure is over */
+  self->clock_id = gst_clock_new_single_shot_id (clock,
+      base + running + duration);
+  GST_OBJECT_UNLOCK (self);
+  cret = gst_clock_id_wait (self->clock_id, NULL);
+  GST_OBJECT_LOCK (self);
+  gst_clock_id_unref (self->clock_id);
+  self->clock_id = NULL;
+  GST_OBJECT_UNLOCK (self);
+  gst_object_unref (clock);
+  return cret != GST_CLOCK_UNSCHEDULED;
+}
+
+static GstBuffer *
+render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
+{
+  const NbModel *m = self->model;
+  gsize npix = (gsize) m->det.fpixels * m->det.spixels;
+  GstBuffer *buf;
+  GstMapInfo map;
+  double scale = self->params.int_scale, adc = self->params.adc_offset;
+
+  if (!self->gray16) {
+    buf = gst_buffer_new_allocate (NULL, npix * sizeof (float), NULL);
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    /* render straight into the outgoing buffer */
+    if (!nb_backend_render (self->backend, frame, (float *) map.data, NULL,
+            error)) {
+      gst_buffer_unmap (buf, &map);
+      gst_buffer_unref (buf);
+      return NULL;
+    }
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+    for (gsize i = 0; i < npix; i++)
+      ((guint32 *) map.data)[i] =
+          GUINT32_SWAP_LE_BE (((guint32 *) map.data)[i]);
+#endif
+    gst_buffer_unmap (buf, &map);
+    gst_nb_frame_meta_add (buf, m, frame, 1.0, 0.0);
+    return buf;
+  }
+
+  if (!nb_backend_render (self->backend, frame, self->scratch, NULL, error))
+    return NULL;
+  if (scale <= 0.0) {
+    /* nanoBragg's automatic scale: the frame maximum becomes 55000 */
+    float max = 0.0f;
+    for (gsize i = 0; i < npix; i++)
+      max = MAX (max, self->scratch[i]);
+    scale = max > 0.0f ? 55000.0 / max : 1.0;
+  }
+  if (self->params.calculate_noise) {
+    int overloads;
+    /* frame i uses seed + i: frame 0 is nanoBragg's -noisefile */
+    nb_image_to_noise (m, self->scratch, (long) (self->params.seed - frame),
+        scale, adc, self->counts, &overloads);
+  } else {
+    nb_image_to_counts (m, self->scratch, scale, adc, self->counts);
+  }
+  buf = gst_buffer_new_allocate (NULL, npix * sizeof (guint16), NULL);
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  for (gsize i = 0; i < npix; i++)
+    GST_WRITE_UINT16_LE (map.data + 2 * i, self->counts[i]);
+  gst_buffer_unmap (buf, &map);
+  gst_nb_frame_meta_add (buf, m, frame, scale, adc);
+  return buf;
+}
+
+/* The trace pad's content for @frame: text, a map, or NULL (send a GAP). */
+static GstBuffer *
+render_trace (GstNanoBraggSrc * self, gint64 frame, GError ** error)
+{
+  const NbModel *m = self->model;
+
+  if (self->trace_map != NB_TRACE_MAP_NONE) {
+    gsize npix = (gsize) m->det.fpixels * m->det.spixels;
+    GstBuffer *buf = gst_buffer_new_allocate (NULL, npix * sizeof (float),
+        NULL);
+    GstMapInfo map;
+    gboolean ok;
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    ok = nb_backend_trace_map (self->backend, frame, self->trace_map,
+        (float *) map.data, error);
+    gst_buffer_unmap (buf, &map);
+    if (!ok) {
+      gst_buffer_unref (buf);
+      return NULL;
+    }
+    gst_nb_frame_meta_add (buf, m, frame, 1.0, 0.0);
+    return buf;
+  } else if (self->trace_coords->len > 0) {
+    int n = self->trace_coords->len / 2;
+    NbTracePixel **t = g_new (NbTracePixel *, n);
+    GString *text = g_string_new (NULL);
+    gboolean ok;
+    for (int i = 0; i < n; i++)
+      t[i] = nb_trace_pixel_new (g_array_index (self->trace_coords, int,
+              2 * i), g_array_index (self->trace_coords, int, 2 * i + 1));
+    ok = nb_backend_trace (self->backend, frame, t, n, error);
+    for (int i = 0; ok && i < n; i++)
+      nb_trace_format (m, t[i], text);
+    for (int i = 0; i < n; i++)
+      nb_trace_pixel_free (t[i]);
+    g_free (t);
+    if (!ok) {
+      g_string_free (text, TRUE);
+      return NULL;
+    }
+    {
+      gsize len = text->len;
+      return gst_buffer_new_wrapped (g_string_free (text, FALSE), len);
+    }
+  }
+  return NULL;
+}
+
+static void
+stamp (GstBuffer * buf, gint64 frame, GstClockTime pts, GstClockTime dur)
+{
+  GST_BUFFER_PTS (buf) = pts;
+  GST_BUFFER_DTS (buf) = GST_CLOCK_TIME_NONE;
+  GST_BUFFER_DURATION (buf) = dur;
+  GST_BUFFER_OFFSET (buf) = frame;
+  GST_BUFFER_OFFSET_END (buf) = frame + 1;
+}
+
+static void
+gst_nanobragg_src_loop (GstNanoBraggSrc * self)
+{
+  GstFlowReturn ret, trace_ret;
+  GstBuffer *buf, *tbuf = NULL;
+  GError *error = NULL;
+  gint64 frame = self->next_frame, last;
+  GstClockTime pts, dur;
+  gboolean live;
+
+  if (!self->started && !start_streams (self)) {
+    ret = GST_FLOW_NOT_NEGOTIATED;
+    goto pause;
+  }
+  if (self->need_segment)
+    push_segments (self);
+
+  GST_OBJECT_LOCK (self);
+  last = self->num_frames;
+  live = self->is_live;
+  GST_OBJECT_UNLOCK (self);
+  if (self->stop_frame >= 0 && (last < 0 || self->stop_frame < last))
+    last = self->stop_frame;
+  if (last >= 0 && frame >= last) {
+    GST_DEBUG_OBJECT (self, "frame %" G_GINT64_FORMAT ": end of series",
+        frame);
+    push_eos (self);
+    ret = GST_FLOW_EOS;
+    goto pause_quiet;
+  }
+
+  pts = frame_to_time (self, frame);
+  dur = frame_to_time (self, frame + 1) - pts;
+  if (live && !wait_live (self, pts, dur)) {
+    ret = GST_FLOW_FLUSHING;
+    goto pause_quiet;
+  }
+
+  buf = render_frame (self, frame, &error);
+  if (buf == NULL)
+    goto render_error;
+  stamp (buf, frame, pts, dur);
+
+  /* nothing is traced for an unlinked trace pad */
+  if (gst_pad_is_linked (self->tracepad)) {
+    tbuf = render_trace (self, frame, &error);
+    if (tbuf == NULL && error != NULL) {
+      gst_buffer_unref (buf);
+      goto render_error;
+    }
+  }
+
+  ret = gst_pad_push (self->srcpad, buf);
+  ret = gst_flow_combiner_update_pad_flow (self->flow_combiner, self->srcpad,
+      ret);
+  if (!gst_pad_is_linked (self->tracepad)) {
+    trace_ret = GST_FLOW_NOT_LINKED;
+  } else if (tbuf != NULL) {
+    stamp (tbuf, frame, pts, dur);
+    trace_ret = gst_pad_push (self->tracepad, tbuf);
+  } else {
+    trace_ret = gst_pad_push_event (self->tracepad,
+        gst_event_new_gap (pts, dur)) ? GST_FLOW_OK : GST_FLOW_FLUSHING;
+  }
+  ret = gst_flow_combiner_update_pad_flow (self->flow_combiner,
+      self->tracepad, trace_ret);
+  self->next_frame = frame + 1;
+  if (ret != GST_FLOW_OK)
+    goto pause;
+  return;
+
+render_error:
+  GST_ELEMENT_ERROR (self, LIBRARY, FAILED, ("rendering frame %"
+          G_GINT64_FORMAT " failed: %s", frame, error->message), (NULL));
+  g_error_free (error);
+  push_eos (self);
+  ret = GST_FLOW_ERROR;
+  goto pause_quiet;
+
+pause:
+  GST_DEBUG_OBJECT (self, "pausing: %s", gst_flow_get_name (ret));
+  if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
+    GST_ELEMENT_FLOW_ERROR (self, ret);
+    push_eos (self);
+  }
+pause_quiet:
+  gst_pad_pause_task (self->srcpad);
+}
+
+/* ------------------------------------------------------------------ */
+/* class                                                               */
+
+static void
+gst_nanobragg_src_finalize (GObject * object)
+{
+  GstNanoBraggSrc *self = GST_NANOBRAGG_SRC (object);
+
+  gst_nanobragg_src_stop (self);
+  gst_nb_src_settings_clear (&self->settings);
+  g_free (self->nanobragg_args);
+  g_free (self->trace_pixels);
+  gst_flow_combiner_free (self->flow_combiner);
+  g_cond_clear (&self->playing_cond);
+  G_OBJECT_CLASS (parent_class)->finalize (object);
+}
+
+static void
+gst_nanobragg_src_class_init (GstNanoBraggSrcClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_MUTABLE_READY;
+
+  GST_DEBUG_CATEGORY_INIT (gst_nanobragg_src_debug, "nanobraggsrc", 0,
+      "nanoBragg diffraction source");
+
+  gobject_class->set_property = gst_nanobragg_src_set_property;
+  gobject_class->get_property = gst_nanobragg_src_get_property;
+  gobject_class->finalize = gst_nanobragg_src_finalize;
+
+  g_object_class_install_property (gobject_class, PROP_NANOBRAGG_ARGS,
+      g_param_spec_string ("nanobragg-args", "nanoBragg arguments",
+          "A nanoBragg command line applied over the other properties at "
+          "start (e.g. \"-hkl P1.hkl -cell 79 79 38 90 90 90 -N 10\")", NULL,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_NUM_FRAMES,
+      g_param_spec_int64 ("num-frames", "Number of frames",
+          "Frames in the series (-1 = unbounded: phi keeps going)", -1,
+          G_MAXINT64, DEFAULT_NUM_FRAMES, flags));
+  g_object_class_install_property (gobject_class, PROP_FRAMERATE,
+      gst_param_spec_fraction ("framerate", "Frame rate",
+          "Frames per second (sets timestamps, and the pace when live)", 1,
+          1000, 1000, 1, DEFAULT_FPS_N, DEFAULT_FPS_D, flags));
+  g_object_class_install_property (gobject_class, PROP_IS_LIVE,
+      g_param_spec_boolean ("is-live", "Live",
+          "Deliver frames at the frame rate like a detector (no preroll)",
+          FALSE, flags));
+  g_object_class_install_property (gobject_class, PROP_DEVICE,
+      g_param_spec_enum ("device", "Device", "Where frames are rendered",
+          GST_TYPE_NB_DEVICE, NB_DEVICE_AUTO, flags));
+  g_object_class_install_property (gobject_class, PROP_GPU_ID,
+      g_param_spec_int ("gpu-id", "GPU id", "CUDA device index", 0, 64, 0,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_TRACE_PIXELS,
+      g_param_spec_string ("trace-pixels", "Traced pixels",
+          "Pixels traced on the trace pad: 'slow,fast;slow,fast...'", NULL,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_TRACE_MAP,
+      g_param_spec_enum ("trace-map", "Trace map",
+          "Send a per-pixel map of this quantity on the trace pad instead of "
+          "text", GST_TYPE_NB_TRACE_MAP, NB_TRACE_MAP_NONE, flags));
+  gst_nb_src_settings_install (gobject_class, PROP_SETTINGS_FIRST);
+
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_add_static_pad_template (element_class, &trace_template);
+  gst_element_class_set_static_metadata (element_class,
+      "nanoBragg diffraction source", "Source/Video",
+      "Renders X-ray diffraction frames of a rotating nanocrystal "
+      "(nanoBragg physics) and per-pixel traces",
+      "nanobragg project <nanobragg@example.org>");
+  element_class->change_state =
+      GST_DEBUG_FUNCPTR (gst_nanobragg_src_change_state);
+
+  gst_type_mark_as_plugin_api (GST_TYPE_NB_DEVICE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_NB_TRACE_MAP, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_NB_CONVENTION, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_NB_PIVOT, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_NB_SHAPE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_NB_INTERPOLATE, 0);
+  gst_type_mark_as_plugin_api (GST_TYPE_NB_PRECISION, 0);
+}
+
+static void
+gst_nanobragg_src_init (GstNanoBraggSrc * self)
+{
+  self->srcpad = gst_pad_new_from_static_template (&src_template, "src");
+  gst_pad_set_activatemode_function (self->srcpad,
+      gst_nanobragg_src_activate_mode);
+  gst_pad_set_event_function (self->srcpad, gst_nanobragg_src_event);
+  gst_pad_set_query_function (self->srcpad, gst_nanobragg_src_query);
+  gst_pad_use_fixed_caps (self->srcpad);
+  gst_element_add_pad (GST_ELEMENT (self), self->srcpad);
+
+  self->tracepad = gst_pad_new_from_static_template (&trace_template,
+      "trace");
+  gst_pad_set_event_function (self->tracepad, gst_nanobragg_src_event);
+  gst_pad_set_query_function (self->tracepad, gst_nanobragg_src_query);
+  gst_pad_use_fixed_caps (self->tracepad);
+  gst_element_add_pad (GST_ELEMENT (self), self->tracepad);
+
+  self->flow_combiner = gst_flow_combiner_new ();
+  gst_flow_combiner_add_pad (self->flow_combiner, self->srcpad);
+  gst_flow_combiner_add_pad (self->flow_combiner, self->tracepad);
+
+  gst_nb_src_settings_init (&self->settings);
+  self->num_frames = DEFAULT_NUM_FRAMES;
+  self->fps_n = DEFAULT_FPS_N;
+  self->fps_d = DEFAULT_FPS_D;
+  self->device = NB_DEVICE_AUTO;
+  self->trace_map = NB_TRACE_MAP_NONE;
+  self->last_seek_seqnum = GST_SEQNUM_INVALID;
+  g_cond_init (&self->playing_cond);
+  gst_segment_init (&self->segment, GST_FORMAT_TIME);
+}

@@ -1,0 +1,73 @@
+/* gstnanobraggsrc.h - the rotation-series source element. */
+#ifndef GST_NANOBRAGG_SRC_H
+#define GST_NANOBRAGG_SRC_H
+
+#include <gst/gst.h>
+#include <gst/base/gstflowcombiner.h>
+
+#include "gstnbsrcsettings.h"
+#include "nb_backend_select.h"
+#include "nb_render.h"
+
+G_BEGIN_DECLS
+
+#define GST_TYPE_NANOBRAGG_SRC (gst_nanobragg_src_get_type ())
+G_DECLARE_FINAL_TYPE (GstNanoBraggSrc, gst_nanobragg_src, GST, NANOBRAGG_SRC,
+    GstElement)
+
+#define GST_TYPE_NB_DEVICE (gst_nb_device_get_type ())
+#define GST_TYPE_NB_TRACE_MAP (gst_nb_trace_map_get_type ())
+GType gst_nb_device_get_type (void);
+GType gst_nb_trace_map_get_type (void);
+
+GST_ELEMENT_REGISTER_DECLARE (nanobraggsrc);
+
+struct _GstNanoBraggSrc
+{
+  GstElement parent;
+
+  GstPad *srcpad;
+  GstPad *tracepad;
+  GstFlowCombiner *flow_combiner;
+
+  /* properties (object lock) */
+  GstNbSrcSettings settings;
+  gchar *nanobragg_args;
+  gint64 num_frames;            /* -1 = unbounded */
+  gint fps_n, fps_d;
+  gboolean is_live;
+  NbDevice device;
+  gint gpu_id;
+  gchar *trace_pixels;
+  NbTraceMap trace_map;
+
+  /* built at READY->PAUSED, kept until PAUSED->READY */
+  NbParams params;
+  NbModel *model;
+  NbBackend *backend;
+  GArray *trace_coords;         /* pairs of ints: slow, fast */
+  float *scratch;               /* float frame for GRAY16 conversion */
+  guint16 *counts;
+
+  /* streaming state (stream lock, or object lock where noted) */
+  gboolean gray16;              /* negotiated src format */
+  gboolean started;             /* stream-start/caps sent */
+  gboolean need_segment;
+  GstSegment segment;           /* TIME */
+  gint64 next_frame;            /* frame index rendered next */
+  gint64 stop_frame;            /* exclusive; -1 = none */
+  gchar *stream_id_base;
+  guint group_id;
+  guint32 segment_seqnum;
+  guint32 last_seek_seqnum;     /* object lock */
+
+  /* live pacing (object lock) */
+  gboolean flushing;
+  gboolean playing;
+  GCond playing_cond;
+  GstClockID clock_id;
+};
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,102 @@
+/* gstnbframemeta.c - registration and (de)serialisation of NbFrameMeta. */
+#include "gstnbframemeta.h"
+#include "nb_image.h"
+
+#include <math.h>
+
+void
+gst_nb_frame_meta_register (void)
+{
+  static gsize done = 0;
+  if (g_once_init_enter (&done)) {
+    static const gchar *tags[] = { "video", "size", NULL };
+    gst_meta_register_custom (GST_NB_FRAME_META_NAME, tags, NULL, NULL,
+        NULL);
+    g_once_init_leave (&done, 1);
+  }
+}
+
+void
+gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * m, gint64 frame,
+    double scale, double adc_offset)
+{
+  const double RTD = 180.0 * M_1_PI;
+  double phi = nb_model_frame_phi (m, frame) * RTD;
+  GstCustomMeta *meta;
+  GstStructure *s;
+  NbSmvHeader h;
+
+  gst_nb_frame_meta_register ();
+  nb_image_smv_header (m, phi, &h);
+  meta = gst_buffer_add_custom_meta (buffer, GST_NB_FRAME_META_NAME);
+  s = gst_custom_meta_get_structure (meta);
+  gst_structure_set (s,
+      "frame", G_TYPE_UINT64, (guint64) frame,
+      "phi-start", G_TYPE_DOUBLE, phi,
+      "osc", G_TYPE_DOUBLE, h.osc_range,
+      "wavelength", G_TYPE_DOUBLE, h.wavelength,
+      "distance", G_TYPE_DOUBLE, h.distance,
+      "close-distance", G_TYPE_DOUBLE, h.close_distance,
+      "pixel-size", G_TYPE_DOUBLE, h.pixel_size,
+      "twotheta", G_TYPE_DOUBLE, h.twotheta,
+      "convention", G_TYPE_STRING, nb_convention_name (m->det.convention),
+      "beam-center-x", G_TYPE_DOUBLE, h.beam_center_x,
+      "beam-center-y", G_TYPE_DOUBLE, h.beam_center_y,
+      "adxv-center-x", G_TYPE_DOUBLE, h.adxv_center_x,
+      "adxv-center-y", G_TYPE_DOUBLE, h.adxv_center_y,
+      "mosflm-center-x", G_TYPE_DOUBLE, h.mosflm_center_x,
+      "mosflm-center-y", G_TYPE_DOUBLE, h.mosflm_center_y,
+      "denzo-x-beam", G_TYPE_DOUBLE, h.denzo_x_beam,
+      "denzo-y-beam", G_TYPE_DOUBLE, h.denzo_y_beam,
+      "dials-origin-x", G_TYPE_DOUBLE, h.dials_origin[0],
+      "dials-origin-y", G_TYPE_DOUBLE, h.dials_origin[1],
+      "dials-origin-z", G_TYPE_DOUBLE, h.dials_origin[2],
+      "xds-orgx", G_TYPE_DOUBLE, h.xds_orgx,
+      "xds-orgy", G_TYPE_DOUBLE, h.xds_orgy,
+      "scale", G_TYPE_DOUBLE, scale,
+      "adc-offset", G_TYPE_DOUBLE, adc_offset,
+      "width", G_TYPE_INT, h.width, "height", G_TYPE_INT, h.height, NULL);
+}
+
+const GstStructure *
+gst_nb_frame_meta_get (GstBuffer * buffer)
+{
+  GstCustomMeta *meta;
+
+  gst_nb_frame_meta_register ();
+  meta = gst_buffer_get_custom_meta (buffer, GST_NB_FRAME_META_NAME);
+  return meta ? gst_custom_meta_get_structure (meta) : NULL;
+}
+
+gboolean
+gst_nb_frame_meta_to_smv_header (const GstStructure * s, NbSmvHeader * h)
+{
+  gboolean ok = TRUE;
+
+#define GETD(field, key) ok &= gst_structure_get_double (s, key, &h->field)
+  GETD (pixel_size, "pixel-size");
+  GETD (distance, "distance");
+  GETD (wavelength, "wavelength");
+  GETD (beam_center_x, "beam-center-x");
+  GETD (beam_center_y, "beam-center-y");
+  GETD (adxv_center_x, "adxv-center-x");
+  GETD (adxv_center_y, "adxv-center-y");
+  GETD (mosflm_center_x, "mosflm-center-x");
+  GETD (mosflm_center_y, "mosflm-center-y");
+  GETD (denzo_x_beam, "denzo-x-beam");
+  GETD (denzo_y_beam, "denzo-y-beam");
+  GETD (dials_origin[0], "dials-origin-x");
+  GETD (dials_origin[1], "dials-origin-y");
+  GETD (dials_origin[2], "dials-origin-z");
+  GETD (xds_orgx, "xds-orgx");
+  GETD (xds_orgy, "xds-orgy");
+  GETD (close_distance, "close-distance");
+  GETD (phi, "phi-start");
+  GETD (osc_range, "osc");
+  GETD (twotheta, "twotheta");
+#undef GETD
+  h->osc_start = h->phi;
+  ok &= gst_structure_get_int (s, "width", &h->width);
+  ok &= gst_structure_get_int (s, "height", &h->height);
+  return ok;
+}

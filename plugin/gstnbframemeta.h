@@ -1,0 +1,38 @@
+/* gstnbframemeta.h - the per-frame meta of nanobragg frames.
+ *
+ * A GstCustomMeta named "NbFrameMeta" carrying a GstStructure with the
+ * frame's geometry (all lengths in mm, angles in degrees):
+ *   frame (guint64), phi-start, osc, wavelength (Angstrom), distance,
+ *   close-distance, pixel-size, twotheta, convention (string),
+ *   beam-center-x/y (the convention's header values), adxv-center-x/y,
+ *   mosflm-center-x/y, denzo-x-beam/denzo-y-beam, dials-origin-x/y/z,
+ *   xds-orgx/xds-orgy (pixels), scale (counts per photon, GRAY16 only),
+ *   adc-offset (counts), width, height (pixels).
+ * Tagged "video" and "size": elements that scale or crop drop it. */
+#ifndef GST_NB_FRAME_META_H
+#define GST_NB_FRAME_META_H
+
+#include <gst/gst.h>
+#include "nb_smv.h"
+#include "nb_model.h"
+
+G_BEGIN_DECLS
+
+#define GST_NB_FRAME_META_NAME "NbFrameMeta"
+
+void gst_nb_frame_meta_register (void);
+
+/* Adds the meta for frame @frame of @model to @buffer. */
+void gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * model,
+    gint64 frame, double scale, double adc_offset);
+
+/* The meta's structure, or NULL. */
+const GstStructure *gst_nb_frame_meta_get (GstBuffer * buffer);
+
+/* SMV header values from the meta (FALSE if a field is missing). */
+gboolean gst_nb_frame_meta_to_smv_header (const GstStructure * s,
+    NbSmvHeader * h);
+
+G_END_DECLS
+
+#endif

@@ -1,0 +1,23 @@
+/* plugin.c - registers the nanobragg elements; nothing else. */
+#ifdef HAVE_CONFIG_H
+#include "config.h"
+#endif
+
+#include <gst/gst.h>
+
+#include "gstnanobraggsrc.h"
+#include "gstnbframemeta.h"
+
+static gboolean
+plugin_init (GstPlugin * plugin)
+{
+  gboolean ok = FALSE;
+
+  gst_nb_frame_meta_register ();
+  ok |= GST_ELEMENT_REGISTER (nanobraggsrc, plugin);
+  return ok;
+}
+
+GST_PLUGIN_DEFINE (GST_VERSION_MAJOR, GST_VERSION_MINOR, nanobragg,
+    "nanoBragg X-ray diffraction simulation: sources, encoders, analysis",
+    plugin_init, PACKAGE_VERSION, "LGPL", PACKAGE, PACKAGE_ORIGIN)
