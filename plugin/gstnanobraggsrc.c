@@ -1051,8 +1051,13 @@ gst_nanobragg_src_class_init (GstNanoBraggSrcClass * klass)
   gst_element_class_set_static_metadata (element_class,
       "nanoBragg diffraction source", "Source/Video",
       "Renders X-ray diffraction frames of a rotating nanocrystal "
-      "(nanoBragg physics) and per-pixel traces",
+      "(nanoBragg physics) and per-pixel traces. Example: gst-launch-1.0 "
+      "nanobraggsrc hkl-file=P1.hkl cell=\"79 79 38 90 90 90\" n-cells=10 "
+      "osc=0.1 phi-steps=10 num-frames=20 ! queue ! "
+      "multifilesink location=frame_%05d.f32",
       "nanobragg project <nanobragg@example.org>");
+  gst_element_class_add_static_metadata (element_class,
+      GST_ELEMENT_METADATA_DOC_URI, "docs/elements.md (nanobragg project)");
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_nanobragg_src_change_state);
 
