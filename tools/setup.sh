@@ -21,6 +21,6 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 if [ ! -f build/build.ninja ]; then
-  meson setup build
+  meson setup build -Dplugin=enabled
 fi
 meson compile -C build
