@@ -7,6 +7,10 @@
 
 #include "gstnanobraggsrc.h"
 #include "gstnbframemeta.h"
+#include "gstnbradial.h"
+#include "gstnbsmvenc.h"
+#include "gstnbtiffenc.h"
+#include "gstnbview.h"
 
 static gboolean
 plugin_init (GstPlugin * plugin)
@@ -15,6 +19,10 @@ plugin_init (GstPlugin * plugin)
 
   gst_nb_frame_meta_register ();
   ok |= GST_ELEMENT_REGISTER (nanobraggsrc, plugin);
+  ok |= GST_ELEMENT_REGISTER (nbtiffenc, plugin);
+  ok |= GST_ELEMENT_REGISTER (nbsmvenc, plugin);
+  ok |= GST_ELEMENT_REGISTER (nbview, plugin);
+  ok |= GST_ELEMENT_REGISTER (nbradial, plugin);
   return ok;
 }
 

@@ -1,0 +1,354 @@
+/**
+ * SECTION:element-nbview
+ * @title: nbview
+ *
+ * Turns photon frames (`video/x-diffraction`) or detector counts
+ * (`video/x-raw,format=GRAY16_LE`) into `GRAY8` or `GRAY16_LE` images for
+ * displays and PNG snapshots.  The range is either automatic, from
+ * percentiles of each frame (`low-percentile`, `high-percentile`), or fixed
+ * (`auto-range=false`, `min`, `max`).  Values in the range are mapped
+ * linearly, by square root or logarithmically (`scale`); `invert` gives
+ * dark spots on white, as adxv shows them.
+ *
+ * ## Example launch lines
+ * |[
+ * gst-launch-1.0 nanobraggsrc hkl-file=P1.hkl cell="79 79 38" n-cells=10 \
+ *     num-frames=50 ! nbview scale=log invert=true ! videoconvert ! autovideosink
+ * gst-launch-1.0 nanobraggsrc hkl-file=P1.hkl cell="79 79 38" n-cells=10 \
+ *     num-frames=5 ! nbview ! pngenc ! multifilesink location=snap_%03d.png
+ * ]|
+ */
+#include "gstnbview.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+GST_DEBUG_CATEGORY_STATIC (gst_nb_view_debug);
+#define GST_CAT_DEFAULT gst_nb_view_debug
+
+enum
+{
+  PROP_0,
+  PROP_SCALE,
+  PROP_AUTO_RANGE,
+  PROP_LOW_PERCENTILE,
+  PROP_HIGH_PERCENTILE,
+  PROP_MIN,
+  PROP_MAX,
+  PROP_INVERT
+};
+
+#define OUT_CAPS "video/x-raw, format=(string){GRAY8,GRAY16_LE}, " \
+  "width=(int)[1,65536], height=(int)[1,65536], " \
+  "framerate=(fraction)[0/1,1000/1]"
+
+static GstStaticPadTemplate sink_template = GST_STATIC_PAD_TEMPLATE ("sink",
+    GST_PAD_SINK, GST_PAD_ALWAYS, GST_STATIC_CAPS (GST_NB_FRAME_CAPS));
+static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
+    GST_PAD_SRC, GST_PAD_ALWAYS, GST_STATIC_CAPS (OUT_CAPS));
+
+#define GST_TYPE_NB_VIEW_SCALE (gst_nb_view_scale_get_type ())
+static GType
+gst_nb_view_scale_get_type (void)
+{
+  static gsize type = 0;
+  static const GEnumValue values[] = {
+    {GST_NB_VIEW_LINEAR, "Linear", "linear"},
+    {GST_NB_VIEW_SQRT, "Square root", "sqrt"},
+    {GST_NB_VIEW_LOG, "Logarithmic (3 decades across the range)", "log"},
+    {0, NULL, NULL}
+  };
+  if (g_once_init_enter (&type))
+    g_once_init_leave (&type, g_enum_register_static ("GstNbViewScale",
+            values));
+  return type;
+}
+
+G_DEFINE_TYPE (GstNbView, gst_nb_view, GST_TYPE_BASE_TRANSFORM);
+GST_ELEMENT_REGISTER_DEFINE (nbview, "nbview", GST_RANK_NONE,
+    GST_TYPE_NB_VIEW);
+
+static void
+copy_geometry (const GstStructure * from, GstStructure * to)
+{
+  const char *fields[] = { "width", "height", "framerate" };
+  for (guint i = 0; i < G_N_ELEMENTS (fields); i++) {
+    const GValue *v = gst_structure_get_value (from, fields[i]);
+    if (v)
+      gst_structure_set_value (to, fields[i], v);
+  }
+}
+
+static GstCaps *
+gst_nb_view_transform_caps (GstBaseTransform * trans,
+    GstPadDirection direction, GstCaps * caps, GstCaps * filter)
+{
+  GstCaps *out = gst_caps_new_empty ();
+
+  for (guint i = 0; i < gst_caps_get_size (caps); i++) {
+    const GstStructure *s = gst_caps_get_structure (caps, i);
+    if (direction == GST_PAD_SINK) {
+      GstStructure *o = gst_structure_from_string ("video/x-raw, "
+          "format=(string){GRAY8,GRAY16_LE}", NULL);
+      copy_geometry (s, o);
+      gst_caps_append_structure (out, o);
+    } else {
+      GstStructure *f = gst_structure_new ("video/x-diffraction", "format",
+          G_TYPE_STRING, "F32LE", NULL);
+      GstStructure *g = gst_structure_new ("video/x-raw", "format",
+          G_TYPE_STRING, "GRAY16_LE", NULL);
+      copy_geometry (s, f);
+      copy_geometry (s, g);
+      gst_caps_append_structure (out, f);
+      gst_caps_append_structure (out, g);
+    }
+  }
+  if (filter) {
+    GstCaps *tmp = gst_caps_intersect_full (filter, out,
+        GST_CAPS_INTERSECT_FIRST);
+    gst_caps_unref (out);
+    out = tmp;
+  }
+  return out;
+}
+
+static gboolean
+gst_nb_view_set_caps (GstBaseTransform * trans, GstCaps * incaps,
+    GstCaps * outcaps)
+{
+  GstNbView *self = GST_NB_VIEW (trans);
+  const gchar *format;
+
+  if (!gst_nb_frame_info_from_caps (incaps, &self->in))
+    return FALSE;
+  format = gst_structure_get_string (gst_caps_get_structure (outcaps, 0),
+      "format");
+  self->out16 = format && g_str_equal (format, "GRAY16_LE");
+  return TRUE;
+}
+
+static gboolean
+gst_nb_view_get_unit_size (GstBaseTransform * trans, GstCaps * caps,
+    gsize * size)
+{
+  GstNbFrameInfo info;
+  const GstStructure *s = gst_caps_get_structure (caps, 0);
+  const gchar *format = gst_structure_get_string (s, "format");
+  gint w, h;
+
+  if (gst_nb_frame_info_from_caps (caps, &info)) {
+    *size = gst_nb_frame_size (&info);
+    return TRUE;
+  }
+  if (!format || !gst_structure_get_int (s, "width", &w)
+      || !gst_structure_get_int (s, "height", &h))
+    return FALSE;
+  *size = (gsize) w * h * (g_str_equal (format, "GRAY8") ? 1 : 2);
+  return TRUE;
+}
+
+static int
+compare_doubles (const void *a, const void *b)
+{
+  double x = *(const double *) a, y = *(const double *) b;
+  return (x > y) - (x < y);
+}
+
+/* Percentiles of a strided sample of the frame (at most 2^18 values). */
+static void
+percentile_range (const GstNbFrameInfo * info, const guint8 * data,
+    double lo_pc, double hi_pc, double *lo, double *hi)
+{
+  gsize n = (gsize) info->width * info->height;
+  gsize stride = MAX ((gsize) 1, n / 262144), m = (n + stride - 1) / stride;
+  double *v = g_new (double, m);
+  gsize k = 0;
+
+  for (gsize i = 0; i < n && k < m; i += stride)
+    v[k++] = gst_nb_frame_pixel (info, data, i);
+  qsort (v, k, sizeof (double), compare_doubles);
+  *lo = v[(gsize) floor (CLAMP (lo_pc, 0, 100) / 100.0 * (k - 1))];
+  *hi = v[(gsize) floor (CLAMP (hi_pc, 0, 100) / 100.0 * (k - 1))];
+  g_free (v);
+}
+
+static GstFlowReturn
+gst_nb_view_transform (GstBaseTransform * trans, GstBuffer * inbuf,
+    GstBuffer * outbuf)
+{
+  GstNbView *self = GST_NB_VIEW (trans);
+  GstMapInfo in, out;
+  gsize n = (gsize) self->in.width * self->in.height;
+  double lo, hi, span;
+  GstNbViewScale scale;
+  gboolean invert;
+  const double log_decades = 1000.0;
+
+  gst_buffer_map (inbuf, &in, GST_MAP_READ);
+  gst_buffer_map (outbuf, &out, GST_MAP_WRITE);
+  GST_OBJECT_LOCK (self);
+  scale = self->scale;
+  invert = self->invert;
+  if (self->auto_range) {
+    double lp = self->low_percentile, hp = self->high_percentile;
+    GST_OBJECT_UNLOCK (self);
+    percentile_range (&self->in, in.data, lp, hp, &lo, &hi);
+  } else {
+    lo = self->min;
+    hi = self->max;
+    GST_OBJECT_UNLOCK (self);
+  }
+  span = hi > lo ? hi - lo : 1.0;
+  for (gsize i = 0; i < n; i++) {
+    double x = (gst_nb_frame_pixel (&self->in, in.data, i) - lo) / span;
+    x = CLAMP (x, 0.0, 1.0);
+    if (scale == GST_NB_VIEW_SQRT)
+      x = sqrt (x);
+    else if (scale == GST_NB_VIEW_LOG)
+      x = log1p (log_decades * x) / log1p (log_decades);
+    if (invert)
+      x = 1.0 - x;
+    if (self->out16)
+      GST_WRITE_UINT16_LE (out.data + 2 * i, (guint16) (x * 65535.0 + 0.5));
+    else
+      out.data[i] = (guint8) (x * 255.0 + 0.5);
+  }
+  gst_buffer_unmap (outbuf, &out);
+  gst_buffer_unmap (inbuf, &in);
+  return GST_FLOW_OK;
+}
+
+static void
+gst_nb_view_set_property (GObject * object, guint prop_id,
+    const GValue * value, GParamSpec * pspec)
+{
+  GstNbView *self = GST_NB_VIEW (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SCALE:
+      self->scale = g_value_get_enum (value);
+      break;
+    case PROP_AUTO_RANGE:
+      self->auto_range = g_value_get_boolean (value);
+      break;
+    case PROP_LOW_PERCENTILE:
+      self->low_percentile = g_value_get_double (value);
+      break;
+    case PROP_HIGH_PERCENTILE:
+      self->high_percentile = g_value_get_double (value);
+      break;
+    case PROP_MIN:
+      self->min = g_value_get_double (value);
+      break;
+    case PROP_MAX:
+      self->max = g_value_get_double (value);
+      break;
+    case PROP_INVERT:
+      self->invert = g_value_get_boolean (value);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_nb_view_get_property (GObject * object, guint prop_id, GValue * value,
+    GParamSpec * pspec)
+{
+  GstNbView *self = GST_NB_VIEW (object);
+
+  GST_OBJECT_LOCK (self);
+  switch (prop_id) {
+    case PROP_SCALE:
+      g_value_set_enum (value, self->scale);
+      break;
+    case PROP_AUTO_RANGE:
+      g_value_set_boolean (value, self->auto_range);
+      break;
+    case PROP_LOW_PERCENTILE:
+      g_value_set_double (value, self->low_percentile);
+      break;
+    case PROP_HIGH_PERCENTILE:
+      g_value_set_double (value, self->high_percentile);
+      break;
+    case PROP_MIN:
+      g_value_set_double (value, self->min);
+      break;
+    case PROP_MAX:
+      g_value_set_double (value, self->max);
+      break;
+    case PROP_INVERT:
+      g_value_set_boolean (value, self->invert);
+      break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+  }
+  GST_OBJECT_UNLOCK (self);
+}
+
+static void
+gst_nb_view_class_init (GstNbViewClass * klass)
+{
+  GObjectClass *gobject_class = G_OBJECT_CLASS (klass);
+  GstElementClass *element_class = GST_ELEMENT_CLASS (klass);
+  GstBaseTransformClass *trans_class = GST_BASE_TRANSFORM_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_STATIC_STRINGS
+      | GST_PARAM_CONTROLLABLE;
+
+  GST_DEBUG_CATEGORY_INIT (gst_nb_view_debug, "nbview", 0,
+      "nanobragg display converter");
+  gobject_class->set_property = gst_nb_view_set_property;
+  gobject_class->get_property = gst_nb_view_get_property;
+  g_object_class_install_property (gobject_class, PROP_SCALE,
+      g_param_spec_enum ("scale", "Scale", "Mapping of values in the range "
+          "to gray levels", GST_TYPE_NB_VIEW_SCALE, GST_NB_VIEW_LOG, flags));
+  g_object_class_install_property (gobject_class, PROP_AUTO_RANGE,
+      g_param_spec_boolean ("auto-range", "Automatic range", "Range from "
+          "percentiles of each frame (else min/max)", TRUE, flags));
+  g_object_class_install_property (gobject_class, PROP_LOW_PERCENTILE,
+      g_param_spec_double ("low-percentile", "Low percentile", "Percentile "
+          "(0-100) shown black with auto-range", 0, 100, 1.0, flags));
+  g_object_class_install_property (gobject_class, PROP_HIGH_PERCENTILE,
+      g_param_spec_double ("high-percentile", "High percentile",
+          "Percentile (0-100) shown white with auto-range", 0, 100, 99.9,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_MIN,
+      g_param_spec_double ("min", "Minimum", "Value shown black without "
+          "auto-range (photons or counts)", -G_MAXDOUBLE, G_MAXDOUBLE, 0,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_MAX,
+      g_param_spec_double ("max", "Maximum", "Value shown white without "
+          "auto-range (photons or counts)", -G_MAXDOUBLE, G_MAXDOUBLE, 100,
+          flags));
+  g_object_class_install_property (gobject_class, PROP_INVERT,
+      g_param_spec_boolean ("invert", "Invert", "Dark spots on white (as "
+          "adxv)", FALSE, flags));
+  gst_type_mark_as_plugin_api (GST_TYPE_NB_VIEW_SCALE, 0);
+
+  gst_element_class_add_static_pad_template (element_class, &sink_template);
+  gst_element_class_add_static_pad_template (element_class, &src_template);
+  gst_element_class_set_static_metadata (element_class,
+      "nanoBragg display converter", "Filter/Converter/Video",
+      "Maps diffraction frames to GRAY8/GRAY16_LE (linear, sqrt or log; "
+      "percentile or fixed range; optional invert). Example: nanobraggsrc "
+      "... ! nbview scale=log ! videoconvert ! autovideosink",
+      "nanobragg project <nanobragg@example.org>");
+  trans_class->transform_caps = gst_nb_view_transform_caps;
+  trans_class->set_caps = gst_nb_view_set_caps;
+  trans_class->get_unit_size = gst_nb_view_get_unit_size;
+  trans_class->transform = gst_nb_view_transform;
+}
+
+static void
+gst_nb_view_init (GstNbView * self)
+{
+  self->scale = GST_NB_VIEW_LOG;
+  self->auto_range = TRUE;
+  self->low_percentile = 1.0;
+  self->high_percentile = 99.9;
+  self->min = 0;
+  self->max = 100;
+}
