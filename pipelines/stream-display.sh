@@ -1,7 +1,7 @@
 #!/bin/bash
 # Stream a rotation series to a window, live at 5 frames/s, as a detector
 # would deliver it (16-bit counts with Poisson noise).  nbview (log scale)
-# is a later element; until then videoconvert shows the counts linearly.
+# is not used here on purpose: this shows raw counts as a detector would.
 # Overrides: NB_SINK (default autovideosink), NB_SIZE, NB_FRAMES (-1 = forever).
 set -euo pipefail
 source "$(dirname "$0")/env.sh"

@@ -510,6 +510,49 @@ test_properties_documented (void)
   gst_object_unref (e);
 }
 
+/* nbradial posts one "nbradial" element message per frame. */
+static void
+test_radial_messages (void)
+{
+  GstElement *pipe;
+  GstBus *bus;
+  GstMessage *msg;
+  guint n = 0;
+
+  enter_inputs ();
+  pipe = gst_parse_launch (SMALL "num-frames=3 ! nbradial bins=8 ! "
+      "fakesink", NULL);
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  while ((msg = gst_bus_timed_pop_filtered (bus, 60 * GST_SECOND,
+              GST_MESSAGE_ELEMENT | GST_MESSAGE_EOS | GST_MESSAGE_ERROR))) {
+    const GstStructure *s = gst_message_get_structure (msg);
+    gboolean stop = GST_MESSAGE_TYPE (msg) != GST_MESSAGE_ELEMENT;
+    g_assert_cmpint (GST_MESSAGE_TYPE (msg), !=, GST_MESSAGE_ERROR);
+    if (!stop && gst_structure_has_name (s, "nbradial")) {
+      const GValue *d = gst_structure_get_value (s, "d");
+      const GValue *mean = gst_structure_get_value (s, "mean");
+      guint64 frame;
+      g_assert_true (gst_structure_get_uint64 (s, "frame", &frame));
+      g_assert_cmpuint (frame, ==, n);
+      g_assert_cmpuint (gst_value_array_get_size (d), ==, 8);
+      g_assert_cmpuint (gst_value_array_get_size (mean), ==, 8);
+      /* d spacings decrease outwards */
+      g_assert_cmpfloat (g_value_get_double (gst_value_array_get_value (d,
+                  0)), >, g_value_get_double (gst_value_array_get_value (d,
+                  7)));
+      n++;
+    }
+    gst_message_unref (msg);
+    if (stop)
+      break;
+  }
+  g_assert_cmpuint (n, ==, 3);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (pipe);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -537,5 +580,6 @@ main (int argc, char **argv)
   g_test_add_func ("/nanobraggsrc/state-cycling", test_state_cycling);
   g_test_add_func ("/nanobraggsrc/properties-documented",
       test_properties_documented);
+  g_test_add_func ("/nbradial/messages", test_radial_messages);
   return g_test_run ();
 }

@@ -13,18 +13,19 @@ not_ok() { echo "not ok - $1"; fails=$((fails + 1)); }
 
 png_width() { od -An -tu1 -j16 -N4 "$1" | awk '{print $1*16777216+$2*65536+$3*256+$4}'; }
 
-# demo.sh: PNG frames, float frames, a trace log
+# demo.sh: PNG views, TIFF frames, SMV series, a trace log
 if NB_OUT="$work/demo" NB_SIZE=64 NB_FRAMES=2 bash "$root/pipelines/demo.sh" > "$work/demo.log" 2>&1; then
-  n_png=$(ls "$work/demo"/frame_*.png 2>/dev/null | wc -l)
-  n_bin=$(ls "$work/demo"/float_*.bin 2>/dev/null | wc -l)
-  sig=$(head -c 8 "$work/demo/frame_00000.png" | od -An -tx1 | tr -d ' \n')
-  size=$(stat -c %s "$work/demo/float_00001.bin")
-  if [ "$n_png" = 2 ] && [ "$n_bin" = 2 ] && [ "$sig" = 89504e470d0a1a0a ] \
-      && [ "$(png_width "$work/demo/frame_00000.png")" = 64 ] \
-      && [ "$size" = $((64 * 64 * 4)) ] && grep -q "^TRACE_C: I_pixel_final" "$work/demo/trace.log"; then
-    ok "demo.sh writes 2 PNG (64 px wide), 2 float frames and traces"
+  n_png=$(ls "$work/demo"/view_*.png 2>/dev/null | wc -l)
+  n_tif=$(ls "$work/demo"/frame_*.tif 2>/dev/null | wc -l)
+  sig=$(head -c 8 "$work/demo/view_00000.png" | od -An -tx1 | tr -d ' \n')
+  if [ "$n_png" = 2 ] && [ "$n_tif" = 2 ] && [ "$sig" = 89504e470d0a1a0a ] \
+      && [ "$(png_width "$work/demo/view_00000.png")" = 64 ] \
+      && grep -q "^TRACE_C: I_pixel_final" "$work/demo/trace.log" \
+      && /usr/bin/python3 "$root/tests/check_outputs.py" smv-series "$work/demo" 2 64 64 \
+      && /usr/bin/python3 "$root/tests/check_outputs.py" tiff-dtype "$work/demo/frame_00001.tif" float32; then
+    ok "demo.sh writes 2 PNG views (64 px), 2 float TIFFs, 2 SMV (1-based) and traces"
   else
-    not_ok "demo.sh outputs: png=$n_png bin=$n_bin sig=$sig size=$size"
+    not_ok "demo.sh outputs: png=$n_png tif=$n_tif sig=$sig"
   fi
 else
   not_ok "demo.sh failed"; cat "$work/demo.log"
@@ -53,6 +54,34 @@ if NB_SIZE=64 bash "$root/pipelines/record-raw.sh" "$work/rec" 3 > "$work/rec.lo
   fi
 else
   not_ok "record-raw.sh failed"; cat "$work/rec.log"
+fi
+
+# the downstream scripts
+export NB_SIZE=48
+if bash "$root/pipelines/series-smv.sh" "$work/smv" 3 > /dev/null 2>&1 \
+    && /usr/bin/python3 "$root/tests/check_outputs.py" smv-series "$work/smv" 3 48 48 > /dev/null; then
+  ok "series-smv.sh: 3 SMV frames named for DIALS, read by fabio"
+else
+  not_ok "series-smv.sh"
+fi
+if bash "$root/pipelines/series-tiff.sh" "$work/tif" 2 > /dev/null 2>&1 \
+    && [ "$(ls "$work/tif" | wc -l)" = 2 ] \
+    && /usr/bin/python3 "$root/tests/check_outputs.py" tiff-dtype "$work/tif/frame_00001.tif" float32 > /dev/null; then
+  ok "series-tiff.sh: 2 float32 TIFF frames"
+else
+  not_ok "series-tiff.sh"
+fi
+if bash "$root/pipelines/snapshots-png.sh" "$work/png" 2 > /dev/null 2>&1 \
+    && [ "$(png_width "$work/png/snap_00001.png")" = 48 ]; then
+  ok "snapshots-png.sh: 2 PNG snapshots"
+else
+  not_ok "snapshots-png.sh"
+fi
+if NB_FRAMES=1 bash "$root/pipelines/tracemap-tiff.sh" "$work/map" omega > /dev/null 2>&1 \
+    && /usr/bin/python3 "$root/tests/check_outputs.py" tiff-map "$work/map/omega_00000.tif" 1e-9 1e-3 > /dev/null; then
+  ok "tracemap-tiff.sh: omega map as TIFF"
+else
+  not_ok "tracemap-tiff.sh"
 fi
 
 echo "$passes passed, $fails failed"

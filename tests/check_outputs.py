@@ -1,0 +1,113 @@
+#!/usr/bin/python3
+"""Independent readers check files written by the nanobragg elements.
+
+Uses Debian's python3-tifffile and python3-fabio (not our code) to read
+TIFF and SMV files and compares them with golden images.
+
+  check_outputs.py tiff-series DIR GOLDEN_DIR    (rotation_series frames)
+  check_outputs.py smv-int FILE GOLDEN_INT_IMG
+  check_outputs.py smv-series DIR FRAMES WIDTH HEIGHT
+  check_outputs.py tiff-dtype FILE DTYPE
+  check_outputs.py tiff-map FILE LOW HIGH        (all values in [LOW, HIGH])
+"""
+import glob
+import os
+import re
+import sys
+
+import fabio
+import numpy as np
+import tifffile
+
+
+def fail(msg):
+    print("not ok - " + msg)
+    sys.exit(1)
+
+
+def tiff_series(d, golden):
+    files = sorted(glob.glob(os.path.join(d, "frame_*.tif")))
+    if len(files) != 3:
+        fail("expected 3 TIFF frames, found %d" % len(files))
+    for i, f in enumerate(files):
+        with tifffile.TiffFile(f) as t:
+            a = t.pages[0].asarray()
+            desc = t.pages[0].tags["ImageDescription"].value
+        ref = np.fromfile(os.path.join(golden, "frame_%03d.bin" % i),
+                          "<f4").reshape(a.shape)
+        if a.dtype != np.float32 or not np.array_equal(a, ref):
+            fail("%s differs from golden frame %d" % (f, i))
+        phi = float(re.search(r"phi-start=([-0-9.e]+)", desc).group(1))
+        if abs(phi - (0.5 + 0.1 * i)) > 1e-9:
+            fail("%s: phi-start %g in ImageDescription" % (f, phi))
+    print("ok - tifffile reads 3 float32 TIFF frames equal to the golden "
+          "rotation series, phi in ImageDescription")
+
+
+def smv_int(f, golden):
+    ours, ref = fabio.open(f), fabio.open(golden)
+    if not np.array_equal(ours.data, ref.data):
+        fail("fabio: %s pixels differ from %s" % (f, golden))
+    for key in ("PIXEL_SIZE", "DISTANCE", "WAVELENGTH", "BEAM_CENTER_X",
+                "BEAM_CENTER_Y", "PHI", "OSC_RANGE"):
+        if ours.header.get(key) != ref.header.get(key):
+            fail("fabio: header %s %s vs %s" % (key, ours.header.get(key),
+                                                ref.header.get(key)))
+    with open(f, "rb") as a, open(golden, "rb") as b:
+        if a.read() != b.read():
+            fail("%s is not byte-identical to %s" % (f, golden))
+    print("ok - fabio reads our SMV: pixels and header equal the golden "
+          "int.img (byte-identical)")
+
+
+def smv_series(d, frames, width, height):
+    files = sorted(glob.glob(os.path.join(d, "series_*.img")))
+    names = [os.path.basename(f) for f in files]
+    want = ["series_%05d.img" % (i + 1) for i in range(frames)]
+    if names != want:
+        fail("SMV names %s, want %s" % (names, want))
+    phis = []
+    for f in files:
+        im = fabio.open(f)
+        if im.data.shape != (height, width) or im.data.dtype != np.uint16:
+            fail("%s: shape %s dtype %s" % (f, im.data.shape, im.data.dtype))
+        phis.append(float(im.header["PHI"]))
+        if float(im.header["OSC_START"]) != phis[-1]:
+            fail("%s: OSC_START != PHI" % f)
+    steps = np.diff(phis)
+    if len(steps) and not np.allclose(steps, float(im.header["OSC_RANGE"])):
+        fail("PHI does not advance by OSC_RANGE: %s" % phis)
+    print("ok - fabio reads %d SMV frames (1-based names, %dx%d, PHI "
+          "advancing by OSC_RANGE)" % (frames, width, height))
+
+
+def tiff_dtype(f, dtype):
+    a = tifffile.imread(f)
+    if str(a.dtype) != dtype:
+        fail("%s: dtype %s, want %s" % (f, a.dtype, dtype))
+    print("ok - %s is %s" % (os.path.basename(f), dtype))
+
+
+def tiff_map(f, low, high):
+    a = tifffile.imread(f)
+    if not (np.all(a >= low) and np.all(a <= high) and np.ptp(a) > 0):
+        fail("%s: map values %g..%g outside [%g, %g]" % (f, a.min(), a.max(),
+                                                          low, high))
+    print("ok - trace map %s read back, values in [%g, %g]"
+          % (os.path.basename(f), low, high))
+
+
+cmd = sys.argv[1]
+if cmd == "tiff-series":
+    tiff_series(sys.argv[2], sys.argv[3])
+elif cmd == "smv-int":
+    smv_int(sys.argv[2], sys.argv[3])
+elif cmd == "smv-series":
+    smv_series(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]),
+               int(sys.argv[5]))
+elif cmd == "tiff-dtype":
+    tiff_dtype(sys.argv[2], sys.argv[3])
+elif cmd == "tiff-map":
+    tiff_map(sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))
+else:
+    fail("unknown check " + cmd)
