@@ -3,6 +3,7 @@
 #define NB_HKL_H
 
 #include <glib.h>
+#include "nb_hd.h"
 
 G_BEGIN_DECLS
 
@@ -28,14 +29,14 @@ NbHkl *nb_hkl_new_empty (void);
 
 void nb_hkl_free (NbHkl * hkl);
 
-static inline gboolean
+static inline NB_HD gboolean
 nb_hkl_contains (const NbHkl * t, int h, int k, int l)
 {
   return t->count > 0 && h <= t->h_max && h >= t->h_min && k <= t->k_max
       && k >= t->k_min && l <= t->l_max && l >= t->l_min;
 }
 
-static inline double
+static inline NB_HD double
 nb_hkl_get (const NbHkl * t, int h, int k, int l)
 {
   return t->F[((gsize) (h - t->h_min) * t->k_range + (k - t->k_min))

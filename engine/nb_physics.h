@@ -7,7 +7,7 @@
 #include "nb_vec.h"
 
 /* Fourier transform of a row of N unit cells: sin(N x) / sin(x). */
-static inline double
+static inline NB_HD double
 nb_sincg (double x, double N)
 {
   if (x == 0.0)
@@ -17,7 +17,7 @@ nb_sincg (double x, double N)
 
 /* ceil() without a libm call or a data-dependent branch (baseline x86-64
  * has no SSE4.1 rounding instruction); exact for |x| < 2^62. */
-static inline double
+static inline NB_HD double
 nb_ceil (double x)
 {
   double t = (double) (gint64) x;
@@ -27,7 +27,7 @@ nb_ceil (double x)
 /* Round to nearest (ties to even) for |x| < 2^51, branch-free: adding and
  * removing 1.5 * 2^52 leaves no fraction bits.  Relies on strict IEEE
  * arithmetic (the project never builds with -ffast-math). */
-static inline double
+static inline NB_HD double
 nb_rint (double x)
 {
   const double magic = 6755399441055744.0;
@@ -36,7 +36,7 @@ nb_rint (double x)
 
 /* sin(pi r) for |r| <= 1/2: odd Taylor polynomial to r^21, whose
  * truncation error (< 2e-18) is below double rounding. */
-static inline __attribute__ ((always_inline)) double
+static inline NB_HD NB_FORCE_INLINE double
 nb_sinpi_reduced (double r)
 {
   /* c_k = (-1)^k pi^(2k+1) / (2k+1)! */
@@ -61,7 +61,7 @@ nb_sinpi_reduced (double r)
  * This keeps full relative accuracy near Bragg peaks, where the direct
  * formula loses digits to the large argument N pi h (see docs/physics.md). */
 /* forced inline: the three calls per step must overlap in the pipeline */
-static inline G_GNUC_UNUSED __attribute__ ((always_inline)) double
+static inline NB_HD NB_FORCE_INLINE double
 nb_sincg_pi (double h, double N)
 {
   double n = nb_rint (h);
@@ -81,7 +81,7 @@ nb_sincg_pi (double h, double N)
 
 /* ---- float32 versions (the fast path; see docs/precision.md) ---- */
 
-static inline float
+static inline NB_HD float
 nb_ceilf (float x)
 {
   float t = (float) (gint32) x;
@@ -89,7 +89,7 @@ nb_ceilf (float x)
 }
 
 /* round to nearest for |x| < 2^22 (1.5 * 2^23 trick) */
-static inline float
+static inline NB_HD float
 nb_rintf (float x)
 {
   const float magic = 12582912.0f;
@@ -97,7 +97,7 @@ nb_rintf (float x)
 }
 
 /* sin(pi r), |r| <= 1/2, Taylor to r^13 (truncation < 7e-10) */
-static inline __attribute__ ((always_inline)) float
+static inline NB_HD NB_FORCE_INLINE float
 nb_sinpi_reduced_f (float r)
 {
   const float r2 = r * r;
@@ -111,7 +111,7 @@ nb_sinpi_reduced_f (float r)
   return r * p;
 }
 
-static inline __attribute__ ((always_inline)) float
+static inline NB_HD NB_FORCE_INLINE float
 nb_sincg_pi_f (float h, float N)
 {
   float n = nb_rintf (h);
@@ -128,7 +128,7 @@ nb_sincg_pi_f (float h, float N)
 }
 
 /* Fourier transform of a sphere. */
-static inline double
+static inline NB_HD double
 nb_sinc3 (double x)
 {
   if (x == 0.0)
@@ -138,12 +138,36 @@ nb_sinc3 (double x)
 
 /* Kahn polarization factor.  Like nanoBragg it normalises its three
  * vectors in place (the renderer relies on that for bitwise parity). */
-double nb_polarization_factor (double kahn, double incident[3],
-    double diffracted[3], double axis[3]);
+static inline NB_HD double
+nb_polarization_factor (double kahn, double incident[3], double diffracted[3],
+    double axis[3])
+{
+  double cos2theta, cos2theta_sqr, sin2theta_sqr, psi = 0;
+  double B_in[3], E_in[3];
+
+  nb_vec_unitize (incident, incident);
+  nb_vec_unitize (diffracted, diffracted);
+  nb_vec_unitize (axis, axis);
+  cos2theta = nb_vec_dot (incident, diffracted);
+  cos2theta_sqr = cos2theta * cos2theta;
+  sin2theta_sqr = 1 - cos2theta_sqr;
+  if (kahn != 0.0) {
+    /* the E-vector is taken closest to @axis; psi is the azimuth of the
+     * diffracted ray in the E-B plane */
+    nb_vec_cross (axis, incident, B_in);
+    nb_vec_unitize (B_in, B_in);
+    nb_vec_cross (incident, B_in, E_in);
+    nb_vec_unitize (E_in, E_in);
+    psi = -atan2 (nb_vec_dot (diffracted, B_in), nb_vec_dot (diffracted,
+            E_in));
+  }
+  return 0.5 * (1.0 + cos2theta_sqr - kahn * cos (2 * psi) * sin2theta_sqr);
+}
+
 
 /* Lattice factor F_latt of fractional index (h, k, l) whose nearest whole
  * index is (h0, k0, l0), for the crystal's shape. */
-static inline __attribute__ ((always_inline)) double
+static inline NB_HD NB_FORCE_INLINE double
 nb_lattice_factor (const NbCrystal * x, double h, double k, double l,
     int h0, int k0, int l0, double out_axes[3])
 {
@@ -199,10 +223,49 @@ nb_lattice_factor (const NbCrystal * x, double h, double k, double l,
 
 /* Tricubic (Lagrange, 4 points per axis) interpolation of F at (h, k, l);
  * the caller has checked that the 4x4x4 neighbourhood is inside the box. */
-double nb_interpolate_F (const NbHkl * hkl, double h, double k, double l);
+/* Lagrange polynomial through 4 points, evaluated at @x. */
+static inline NB_HD double
+lagrange4 (const double xa[4], const double ya[4], double x)
+{
+  double x0 = (x - xa[1]) * (x - xa[2]) * (x - xa[3]) * ya[0]
+      / ((xa[0] - xa[1]) * (xa[0] - xa[2]) * (xa[0] - xa[3]));
+  double x1 = (x - xa[0]) * (x - xa[2]) * (x - xa[3]) * ya[1]
+      / ((xa[1] - xa[0]) * (xa[1] - xa[2]) * (xa[1] - xa[3]));
+  double x2 = (x - xa[0]) * (x - xa[1]) * (x - xa[3]) * ya[2]
+      / ((xa[2] - xa[0]) * (xa[2] - xa[1]) * (xa[2] - xa[3]));
+  double x3 = (x - xa[0]) * (x - xa[1]) * (x - xa[2]) * ya[3]
+      / ((xa[3] - xa[0]) * (xa[3] - xa[1]) * (xa[3] - xa[2]));
+  return x0 + x1 + x2 + x3;
+}
+
+static inline NB_HD double
+nb_interpolate_F (const NbHkl * t, double h, double k, double l)
+{
+  int hf = (int) floor (h), kf = (int) floor (k), lf = (int) floor (l);
+  double hd[4], kd[4], ld[4], along_h[4];
+
+  for (int i = 0; i < 4; i++) {
+    hd[i] = hf - 1 + i;
+    kd[i] = kf - 1 + i;
+    ld[i] = lf - 1 + i;
+  }
+  /* innermost along l, then k, then h (nanoBragg's polin3 order) */
+  for (int i = 0; i < 4; i++) {
+    double along_k[4];
+    for (int j = 0; j < 4; j++) {
+      double ys[4];
+      for (int q = 0; q < 4; q++)
+        ys[q] = nb_hkl_get (t, hf - 1 + i, kf - 1 + j, lf - 1 + q);
+      along_k[j] = lagrange4 (ld, ys, l);
+    }
+    along_h[i] = lagrange4 (kd, along_k, k);
+  }
+  return lagrange4 (hd, along_h, h);
+}
+
 
 /* TRUE when (h, k, l) is too close to the box edge to interpolate. */
-static inline gboolean
+static inline NB_HD gboolean
 nb_interpolation_out_of_range (const NbHkl * t, double h, double k, double l)
 {
   return ((h - t->h_min + 3) > t->h_range) || (h - 2 < t->h_min)
@@ -211,7 +274,7 @@ nb_interpolation_out_of_range (const NbHkl * t, double h, double k, double l)
 }
 
 /* Nearest-neighbour F: the box value, or default_F outside it. */
-static inline double
+static inline NB_HD double
 nb_nearest_F (const NbCrystal * x, int h0, int k0, int l0)
 {
   if (nb_hkl_contains (x->hkl, h0, k0, l0))

@@ -130,6 +130,12 @@ pixel_skipped (const NbDetector * d, int fpixel, int spixel)
 /* The per-pixel sum, four ways: double / float, without / with trace
  * records.  *interp is nanoBragg's interpolation switch: it may turn FALSE
  * during the pixel and stays so. */
+#define NB_TRACE_T NbTracePixel
+#define NB_TRACE_N_VISITS(tr) ((int) (tr)->visits->len)
+#define NB_TRACE_PUSH_VISIT(tr, v) g_array_append_val ((tr)->visits, v)
+#define NB_TRACE_PUSH_STEP(tr, s) g_array_append_val ((tr)->phi_steps, s)
+#define NB_TRACE_LAST_STEP(tr) (&g_array_index ((tr)->phi_steps, \
+        NbTracePhiStep, (tr)->phi_steps->len - 1))
 #define NB_T double
 #define NB_FN render_pixel_f64_impl
 #define NB_TRACING 0

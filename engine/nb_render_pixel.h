@@ -2,21 +2,27 @@
  * for each arithmetic (double, float) with and without trace recording.
  *
  * Parameters (macros): NB_T the inner-loop type; NB_FN the function name;
- * NB_TRACING 0 or 1; NB_SINCG and NB_CEIL the matching helpers.
+ * NB_TRACING 0 or 1; NB_SINCG and NB_CEIL the matching helpers; the trace
+ * record type NB_TRACE_T with NB_TRACE_N_VISITS, NB_TRACE_PUSH_VISIT,
+ * NB_TRACE_PUSH_STEP and NB_TRACE_LAST_STEP (GArrays on the host, fixed
+ * arrays on the GPU); optionally NB_PIXEL_QUALIFIERS (CUDA: __device__).
  * Geometry per sub-pixel (position, omega, capture fraction, polarization)
  * is always double; the per-step work (Miller indices, lattice factor, the
  * running sum) is NB_T.  The double instantiation follows nanoBragg's
  * formulas and order exactly (bitwise parity on the golden set). */
 
-#if NB_TRACING
-static double
+#if defined(NB_PIXEL_QUALIFIERS)
+#define NB_PIXEL_Q NB_PIXEL_QUALIFIERS
+#elif NB_TRACING
+#define NB_PIXEL_Q static
 #else
 /* inlined into the target_clones wrappers so each gets its own code */
-static inline __attribute__ ((always_inline)) double
+#define NB_PIXEL_Q static inline NB_FORCE_INLINE
 #endif
+NB_PIXEL_Q double
 NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
     gboolean first_loop, int fpixel, int spixel, gboolean * interp,
-    double *omega_sum, NbTracePixel * tr)
+    double *omega_sum, NB_TRACE_T * tr)
 {
   const NbDetector *d = &m->det;
   const NbCrystal *x = &m->xtal;
@@ -46,7 +52,7 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
         double pos[3], diffracted[3], airpath;
 #if NB_TRACING
         NbTraceVisit visit = { 0 };
-        int visit_index = tr->visits->len;
+        int visit_index = NB_TRACE_N_VISITS (tr);
 #endif
 
         for (int i = 0; i < 3; i++)
@@ -159,7 +165,7 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
               step.hkl[2] = l;
               step.F_latt = F_latt;
               step.F_cell = NAN;
-              g_array_append_val (tr->phi_steps, step);
+              NB_TRACE_PUSH_STEP (tr, step);
             }
             if (s == 0 && o == 0) {
               visit.have_step = TRUE;
@@ -186,10 +192,11 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
               F_cell = (NB_T) nb_nearest_F (x, h0, k0, l0);
 #if NB_TRACING
             if (s == 0 && o % m->n_mosaic == 0) {
-              NbTracePhiStep *step = &g_array_index (tr->phi_steps,
-                  NbTracePhiStep, tr->phi_steps->len - 1);
-              step->F_cell = F_cell;
-              step->contribution = F_cell * F_cell * F_latt * F_latt;
+              NbTracePhiStep *step = NB_TRACE_LAST_STEP (tr);
+              if (step != NULL) {
+                step->F_cell = F_cell;
+                step->contribution = F_cell * F_cell * F_latt * F_latt;
+              }
             }
             if (s == 0 && o == 0)
               visit.F_cell = F_cell;
@@ -205,7 +212,7 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
           }
         }
 #if NB_TRACING
-        g_array_append_val (tr->visits, visit);
+        NB_TRACE_PUSH_VISIT (tr, visit);
 #endif
       }
     }
@@ -229,3 +236,5 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
 #endif
   return test;
 }
+
+#undef NB_PIXEL_Q

@@ -32,18 +32,3 @@ nb_vec_rotate_xyz (const double v[3], double rx, double ry, double rz,
   out[1] = y;
   out[2] = z;
 }
-
-void
-nb_vec_rotate_axis (const double v[3], const double axis[3], double angle,
-    double out[3])
-{
-  double s = sin (angle);
-  double c = cos (angle);
-  double dot = (axis[0] * v[0] + axis[1] * v[1] + axis[2] * v[2]) * (1.0 - c);
-  double x = axis[0] * dot + v[0] * c + (-axis[2] * v[1] + axis[1] * v[2]) * s;
-  double y = axis[1] * dot + v[1] * c + (+axis[2] * v[0] - axis[0] * v[2]) * s;
-  double z = axis[2] * dot + v[2] * c + (-axis[1] * v[0] + axis[0] * v[1]) * s;
-  out[0] = x;
-  out[1] = y;
-  out[2] = z;
-}
