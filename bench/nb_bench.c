@@ -1,8 +1,13 @@
-/* nb_bench - renders a nanoBragg argument list with the CPU engine and
- * prints pixel-steps per second.
+/* nb_bench - renders a nanoBragg argument list and prints pixel-steps per
+ * second and frames per second.
  *
- *   nb_bench [--threads N] [--repeat R] [--precision double|float]
+ *   nb_bench [--device cpu|cuda] [--threads N] [--repeat R]
+ *            [--precision double|float] [--frames F] [--size S]
  *            ARGS_FILE INPUTS_DIR
+ *
+ * --frames F also streams a series of F frames the way the element does
+ * (submit frame N+1, then fetch frame N) and reports its frame rate;
+ * --size S overrides the detector size (S x S pixels).
  *
  * ARGS_FILE holds one nanoBragg command line (tests/golden/bench/args);
  * file names in it are resolved in INPUTS_DIR.  Output flags are ignored:
@@ -15,19 +20,23 @@
 #include <string.h>
 
 #include "nb_args.h"
+#include "nb_backend_select.h"
 #include "nb_render.h"
 
 int
 main (int argc, char **argv)
 {
-  int threads = 0, repeat = 3;
-  const char *precision = NULL;
+  int threads = 0, repeat = 3, frames = 0, size = 0;
+  const char *precision = NULL, *device = "cpu";
   GOptionEntry entries[] = {
     {"threads", 't', 0, G_OPTION_ARG_INT, &threads, "CPU threads (0 = all)",
         "N"},
     {"repeat", 'r', 0, G_OPTION_ARG_INT, &repeat, "renders to time", "R"},
     {"precision", 'p', 0, G_OPTION_ARG_STRING, &precision,
         "double or float", "P"},
+    {"device", 'd', 0, G_OPTION_ARG_STRING, &device, "cpu or cuda", "D"},
+    {"frames", 'f', 0, G_OPTION_ARG_INT, &frames, "stream F frames", "F"},
+    {"size", 's', 0, G_OPTION_ARG_INT, &size, "detector S x S pixels", "S"},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("ARGS_FILE INPUTS_DIR");
@@ -60,12 +69,22 @@ main (int argc, char **argv)
     fprintf (stderr, "nb_bench: %s\n", error->message);
     return 2;
   }
+  if (size > 0) {
+    gchar *flag = g_strdup_printf ("-detpixels %d", size);
+    nb_args_apply_string (&p, flag, &error);
+    g_free (flag);
+  }
   m = nb_model_new (&p, NULL, &error);
   if (m == NULL) {
     fprintf (stderr, "nb_bench: %s\n", error->message);
     return 2;
   }
-  b = nb_backend_cpu_new (m, threads, p.precision, &error);
+  b = nb_backend_select (m, g_str_equal (device, "cuda") ? NB_DEVICE_CUDA
+      : NB_DEVICE_CPU, 0, threads, p.precision, NULL, &error);
+  if (b == NULL) {
+    fprintf (stderr, "nb_bench: %s\n", error->message);
+    return 2;
+  }
   img = g_new (float, (gsize) m->det.fpixels * m->det.spixels);
   for (int r = 0; r < repeat; r++) {
     gint64 t0 = g_get_monotonic_time ();
@@ -77,7 +96,7 @@ main (int argc, char **argv)
   }
   steps = (double) m->det.fpixels * m->det.spixels * m->steps
       * m->det.thicksteps;
-  printf ("device: cpu, %d threads, precision %s\n",
+  printf ("device: %s, %d host threads, precision %s\n", b->ops->name,
       threads > 0 ? threads : (int) g_get_num_processors (),
       p.precision == NB_PRECISION_FLOAT32 ? "float32" : "float64");
   printf ("image: %dx%d pixels, %d steps/pixel, %.3g pixel-steps\n",
@@ -85,6 +104,24 @@ main (int argc, char **argv)
   printf ("render: best of %d = %.3f s\n", repeat, best);
   printf ("rate: %.3g pixel-steps/s, %.3g frames/s\n", steps / best,
       1.0 / best);
+  if (frames > 0) {
+    gint64 t0 = g_get_monotonic_time ();
+    double secs;
+    nb_backend_submit (b, 0, &error);
+    for (int f = 0; f < frames; f++) {
+      if (f + 1 < frames && !nb_backend_submit (b, f + 1, &error))
+        break;
+      if (!nb_backend_fetch (b, f, img, NULL, &error))
+        break;
+    }
+    if (error) {
+      fprintf (stderr, "nb_bench: %s\n", error->message);
+      return 1;
+    }
+    secs = (g_get_monotonic_time () - t0) / 1e6;
+    printf ("stream: %d frames in %.3f s = %.3g frames/s, %.3g pixel-steps/s\n",
+        frames, secs, frames / secs, steps * frames / secs);
+  }
   nb_backend_free (b);
   nb_model_free (m);
   nb_params_clear (&p);

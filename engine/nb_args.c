@@ -38,7 +38,8 @@ typedef enum {
   O_COHERENT, O_PRINTOUT, O_NOPROGRESS, O_PROGRESS, O_INTERPOLATE,
   O_NOINTERPOLATE, O_ROUND_XTAL, O_SQUARE_XTAL, O_GAUSS_XTAL, O_TOPHAT,
   O_FUDGE, O_PRINTOUT_PIXEL, O_SEED, O_MOSAIC_SEED, O_MISSET_SEED,
-  O_WATER, O_TRACE_PIXEL, O_PHI_CARRYOVER, O_THREADS, O_PRECISION
+  O_WATER, O_TRACE_PIXEL, O_PHI_CARRYOVER, O_THREADS, O_PRECISION, O_DEVICE,
+  O_GPU_ID
 } NbOpt;
 
 typedef struct {
@@ -201,6 +202,8 @@ static const NbFlag flags[] = {
   {"-noprogress", O_NOPROGRESS, 0, "no progress meter"},
   {"-threads", O_THREADS, 1, "n  CPU threads (0 = all cores)"},
   {"-precision", O_PRECISION, 1, "double|float  arithmetic of the renderer"},
+  {"-device", O_DEVICE, 1, "auto|cpu|cuda  where to render (auto: GPU if any)"},
+  {"-gpu_id", O_GPU_ID, 1, "n  CUDA device index"},
 };
 
 static const NbFlag *
@@ -483,6 +486,20 @@ apply_fixed (NbParams * p, const NbFlag * f, const char *const *argv, int i,
         return FALSE;
       }
       break;
+    case O_DEVICE:
+      if (strcmp (s, "auto") == 0)
+        p->device = 0;
+      else if (strcmp (s, "cpu") == 0)
+        p->device = 1;
+      else if (strcmp (s, "cuda") == 0 || strcmp (s, "gpu") == 0)
+        p->device = 2;
+      else {
+        g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT,
+            "%s: '%s' is not 'auto', 'cpu' or 'cuda'", name, s);
+        return FALSE;
+      }
+      break;
+    case O_GPU_ID: I1 (p->gpu_id); break;
     case O_CELL:
     case O_MISSET:
       g_assert_not_reached ();

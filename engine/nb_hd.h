@@ -6,7 +6,7 @@
 
 #ifdef __CUDACC__
 #define NB_HD __host__ __device__
-#define NB_FORCE_INLINE __forceinline__
+#define NB_FORCE_INLINE __attribute__ ((always_inline))
 #else
 #define NB_HD
 #define NB_FORCE_INLINE __attribute__ ((always_inline))

@@ -152,6 +152,8 @@ typedef struct {
   int num_trace_pixels;
   int trace_pixels[NB_MAX_TRACE_PIXELS][2];   /* slow, fast */
   int num_threads;              /* 0 = all cores */
+  int device;                   /* 0 auto, 1 cpu, 2 cuda (NbDevice, cuda/) */
+  int gpu_id;                   /* CUDA device index */
   NbPrecision precision;
 } NbParams;
 

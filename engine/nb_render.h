@@ -9,6 +9,7 @@
 
 #include "nb_model.h"
 #include "nb_trace.h"
+#include "nb_hd.h"
 
 G_BEGIN_DECLS
 
@@ -28,6 +29,11 @@ typedef struct {
   const char *name;             /* "cpu", "cuda" */
   /* frame: index into the series (phi = phi0 + frame * osc) */
   gboolean (*render) (NbBackend * self, gint64 frame, float *image,
+      double *omega_sum, GError ** error);
+  /* optional: start rendering @frame without waiting (NULL: synchronous) */
+  gboolean (*submit) (NbBackend * self, gint64 frame, GError ** error);
+  /* optional: wait for a submitted @frame and copy it out */
+  gboolean (*fetch) (NbBackend * self, gint64 frame, float *image,
       double *omega_sum, GError ** error);
   /* fills the records of @n traced pixels of @frame */
   gboolean (*trace) (NbBackend * self, gint64 frame, NbTracePixel ** pixels,
@@ -55,6 +61,24 @@ nb_backend_render (NbBackend * b, gint64 frame, float *image,
   return b->ops->render (b, frame, image, omega_sum, error);
 }
 
+/* Streaming: submit frame N+1 before fetching frame N, so that a backend
+ * with a device renders one while the other is copied out.  Backends
+ * without an asynchronous path render in fetch. */
+static inline gboolean
+nb_backend_submit (NbBackend * b, gint64 frame, GError ** error)
+{
+  return b->ops->submit ? b->ops->submit (b, frame, error) : TRUE;
+}
+
+static inline gboolean
+nb_backend_fetch (NbBackend * b, gint64 frame, float *image,
+    double *omega_sum, GError ** error)
+{
+  if (b->ops->fetch)
+    return b->ops->fetch (b, frame, image, omega_sum, error);
+  return b->ops->render (b, frame, image, omega_sum, error);
+}
+
 static inline gboolean
 nb_backend_trace (NbBackend * b, gint64 frame, NbTracePixel ** pixels, int n,
     GError ** error)
@@ -68,6 +92,25 @@ void nb_backend_free (NbBackend * b);
  * backend's trace records, a row at a time. */
 gboolean nb_backend_trace_map (NbBackend * b, gint64 frame, NbTraceMap kind,
     float *out, GError ** error);
+
+/* Orientations (a, b, c in m, 9 doubles) of every phi step x domain of a
+ * frame starting at @phi_start (rad); @first: the table of the image's very
+ * first phi loop (differs only with phi_carryover). */
+void nb_orientations_build (const NbModel * m, double phi_start,
+    gboolean first, double *out);
+
+/* Outside the ROI or zero in the mask: not rendered, exactly 0. */
+static inline NB_HD gboolean
+nb_pixel_skipped (const NbDetector * d, int fpixel, int spixel)
+{
+  if (fpixel < d->roi_xmin || fpixel > d->roi_xmax || spixel < d->roi_ymin
+      || spixel > d->roi_ymax)
+    return TRUE;
+  return d->mask != NULL && d->mask[(gsize) spixel * d->fpixels + fpixel] == 0;
+}
+
+/* Row-major index of the first rendered pixel, or -1. */
+gint64 nb_first_rendered_pixel (const NbDetector * d);
 
 /* Statistics of a rendered frame over the ROI (mask-skipped pixels are
  * left out of the sums, as in nanoBragg). */

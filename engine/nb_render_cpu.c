@@ -50,81 +50,18 @@ typedef struct {
   gboolean pass2;
 } FrameJob;
 
-/* Orientation of every (phi step, domain) of a frame starting at @phi.
- *
- * With phi_carryover, a step at exactly phi == 0 is not rotated and keeps
- * the orientation of the previous step nanoBragg computed: the last
- * nonzero phi of the previous phi loop, or the unrotated crystal for the
- * first phi loop of the image (@first).  This is nanoBragg's single-thread
- * behaviour, reproduced independently of our thread count. */
-static void
-build_orientations (const NbModel * m, double phi_start, gboolean first,
-    double *orient)
-{
-  const NbCrystal *x = &m->xtal;
-  gboolean carryover = m->params.phi_carryover;
-  double ap[3], bp[3], cp[3];
-
-  nb_vec_copy (x->a0, ap);
-  nb_vec_copy (x->b0, bp);
-  nb_vec_copy (x->c0, cp);
-  if (carryover && !first) {
-    /* carried in: the last step of a phi loop that rotated */
-    for (int t = m->phisteps - 1; t >= 0; t--) {
-      double phi = phi_start + m->phistep * t;
-      if (phi != 0.0) {
-        nb_vec_rotate_axis (x->a0, m->det.spindle, phi, ap);
-        nb_vec_rotate_axis (x->b0, m->det.spindle, phi, bp);
-        nb_vec_rotate_axis (x->c0, m->det.spindle, phi, cp);
-        break;
-      }
-    }
-  }
-
-  for (int t = 0; t < m->phisteps; t++) {
-    double phi = phi_start + m->phistep * t;
-    if (!carryover || phi != 0.0) {
-      nb_vec_rotate_axis (x->a0, m->det.spindle, phi, ap);
-      nb_vec_rotate_axis (x->b0, m->det.spindle, phi, bp);
-      nb_vec_rotate_axis (x->c0, m->det.spindle, phi, cp);
-    }
-    for (int d = 0; d < m->n_mosaic; d++) {
-      double *o = &orient[((gsize) t * m->n_mosaic + d) * 9];
-      if (m->mosaic_spread > 0.0) {
-        const double *u = &m->mosaic_umats[9 * d];
-        nb_vec_rotate_umat (ap, u, o);
-        nb_vec_rotate_umat (bp, u, o + 3);
-        nb_vec_rotate_umat (cp, u, o + 6);
-      } else {
-        nb_vec_copy (ap, o);
-        nb_vec_copy (bp, o + 3);
-        nb_vec_copy (cp, o + 6);
-      }
-    }
-  }
-}
-
 static void
 prepare_orientations (NbCpuBackend * self, gint64 frame)
 {
   const NbModel *m = self->parent.model;
   double phi = nb_model_frame_phi (m, frame);
 
-  build_orientations (m, phi, FALSE, self->orient);
-  build_orientations (m, phi, TRUE, self->orient_first);
+  nb_orientations_build (m, phi, FALSE, self->orient);
+  nb_orientations_build (m, phi, TRUE, self->orient_first);
   for (gsize i = 0; i < self->n_orient_values; i++) {
     self->orient_f[i] = (float) self->orient[i];
     self->orient_first_f[i] = (float) self->orient_first[i];
   }
-}
-
-static inline gboolean
-pixel_skipped (const NbDetector * d, int fpixel, int spixel)
-{
-  if (fpixel < d->roi_xmin || fpixel > d->roi_xmax || spixel < d->roi_ymin
-      || spixel > d->roi_ymax)
-    return TRUE;
-  return d->mask != NULL && d->mask[(gsize) spixel * d->fpixels + fpixel] == 0;
 }
 
 /* The per-pixel sum, four ways: double / float, without / with trace
@@ -206,16 +143,6 @@ render_one (const FrameJob * job, gboolean first, int fpixel, int spixel,
       fpixel, spixel, interp, omega_sum);
 }
 
-static gint64
-first_rendered_pixel (const NbDetector * d)
-{
-  for (int s = 0; s < d->spixels; s++)
-    for (int f = 0; f < d->fpixels; f++)
-      if (!pixel_skipped (d, f, s))
-        return (gint64) s * d->fpixels + f;
-  return -1;
-}
-
 static gpointer
 frame_worker (gpointer data)
 {
@@ -233,7 +160,7 @@ frame_worker (gpointer data)
       gboolean interp = m->xtal.interpolate;
       double omega_dummy = 0.0;
 
-      if (pixel_skipped (d, fpixel, spixel))
+      if (nb_pixel_skipped (d, fpixel, spixel))
         continue;
       if (job->pass2) {
         if (index <= job->pass2_from)
@@ -298,7 +225,7 @@ cpu_render (NbBackend * backend, gint64 frame, float *image,
   job.orient_first = self->orient_first;
   job.orient_f = self->orient_f;
   job.orient_first_f = self->orient_first_f;
-  job.first_pixel = first_rendered_pixel (&m->det);
+  job.first_pixel = nb_first_rendered_pixel (&m->det);
   job.image = image;
   job.row_omega = g_new0 (double, m->det.spixels);
   job.first_switch = -1;
@@ -371,7 +298,7 @@ cpu_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels,
     t->precision = backend->precision;
     t->phi_start = nb_model_frame_phi (m, frame) * (180.0 * M_1_PI);
     t->inside = t->spixel >= 0 && t->spixel < d->spixels && t->fpixel >= 0
-        && t->fpixel < d->fpixels && !pixel_skipped (d, t->fpixel,
+        && t->fpixel < d->fpixels && !nb_pixel_skipped (d, t->fpixel,
         t->spixel);
     if (!t->inside)
       continue;
@@ -460,7 +387,7 @@ nb_frame_stats (const NbModel * m, const float *image, double omega_sum,
   for (int s = 0; s < d->spixels; s++)
     for (int f = 0; f < d->fpixels; f++) {
       double v = image[(gsize) s * d->fpixels + f];
-      if (pixel_skipped (d, f, s))
+      if (nb_pixel_skipped (d, f, s))
         continue;
       if (v > st->max_I) {
         st->max_I = v;

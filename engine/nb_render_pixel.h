@@ -35,10 +35,11 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
   double omega = 0.0, capture = 0.0;
   double axis[3];
   double test;
+#if NB_TRACING
   double cos_2theta = 0.0;
+#endif
 
   (void) tr;
-  (void) cos_2theta;
   nb_vec_copy (d->polar_vector, axis);
   for (int thick_tic = 0; thick_tic < d->thicksteps; thick_tic++) {
     double Odet = thick_tic * d->thickstep;

@@ -335,6 +335,24 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     return FALSE;
   }
 
+  /* frame buffers are recycled, not allocated per frame */
+  self->pool = gst_buffer_pool_new ();
+  {
+    GstStructure *config = gst_buffer_pool_get_config (self->pool);
+    gst_buffer_pool_config_set_params (config, NULL, npix * sizeof (float),
+        4, 0);
+    if (!gst_buffer_pool_set_config (self->pool, config)
+        || !gst_buffer_pool_set_active (self->pool, TRUE)) {
+      GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+          ("cannot set up a pool of %dx%d frame buffers",
+              self->model->det.fpixels, self->model->det.spixels), (NULL));
+      return FALSE;
+    }
+  }
+  GST_OBJECT_LOCK (self);
+  self->num_frames_cached = self->num_frames;
+  GST_OBJECT_UNLOCK (self);
+
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
   self->next_frame = 0;
   self->stop_frame = -1;
@@ -353,6 +371,10 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
 static void
 gst_nanobragg_src_stop (GstNanoBraggSrc * self)
 {
+  if (self->pool) {
+    gst_buffer_pool_set_active (self->pool, FALSE);
+    gst_clear_object (&self->pool);
+  }
   nb_backend_free (self->backend);
   self->backend = NULL;
   nb_model_free (self->model);
@@ -788,11 +810,24 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   GstMapInfo map;
   double scale = self->params.int_scale, adc = self->params.adc_offset;
 
+  /* keep the device busy: frame + 1 renders while this one is copied out */
+  if (!nb_backend_submit (self->backend, frame, error))
+    return NULL;
+  if ((self->stop_frame < 0 || frame + 1 < self->stop_frame)
+      && (self->num_frames_cached < 0 || frame + 1 < self->num_frames_cached)
+      && !nb_backend_submit (self->backend, frame + 1, error))
+    return NULL;
+
   if (!self->gray16) {
-    buf = gst_buffer_new_allocate (NULL, npix * sizeof (float), NULL);
+    if (gst_buffer_pool_acquire_buffer (self->pool, &buf, NULL) !=
+        GST_FLOW_OK) {
+      g_set_error (error, NB_ERROR, NB_ERROR_BACKEND,
+          "no frame buffer available");
+      return NULL;
+    }
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
-    /* render straight into the outgoing buffer */
-    if (!nb_backend_render (self->backend, frame, (float *) map.data, NULL,
+    /* the frame goes straight into the outgoing buffer */
+    if (!nb_backend_fetch (self->backend, frame, (float *) map.data, NULL,
             error)) {
       gst_buffer_unmap (buf, &map);
       gst_buffer_unref (buf);
@@ -808,7 +843,7 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
     return buf;
   }
 
-  if (!nb_backend_render (self->backend, frame, self->scratch, NULL, error))
+  if (!nb_backend_fetch (self->backend, frame, self->scratch, NULL, error))
     return NULL;
   if (scale <= 0.0) {
     /* nanoBragg's automatic scale: the frame maximum becomes 55000 */

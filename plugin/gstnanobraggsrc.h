@@ -47,6 +47,8 @@ struct _GstNanoBraggSrc
   NbBackend *backend;
   GArray *trace_coords;         /* pairs of ints: slow, fast */
   float *scratch;               /* float frame for GRAY16 conversion */
+  GstBufferPool *pool;          /* F32LE frame buffers */
+  gint64 num_frames_cached;     /* num-frames at start (streaming thread) */
   guint16 *counts;
 
   /* streaming state (stream lock, or object lock where noted) */

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "nb_args.h"
+#include "nb_backend_select.h"
 #include "nb_error.h"
 #include "nb_image.h"
 #include "nb_render.h"
@@ -121,12 +122,23 @@ main (int argc, char **argv)
         model->water_size);
   fflush (stdout);
 
-  backend = nb_backend_cpu_new (model, params.num_threads, params.precision,
-      &error);
+  {
+    gchar *note = NULL;
+    backend = nb_backend_select (model, (NbDevice) params.device,
+        params.gpu_id, params.num_threads, params.precision, &note, &error);
+    if (backend == NULL) {
+      status = fail ("-device", error, 2);
+      goto out;
+    }
+    printf ("rendering on %s (%s)%s%s\n", backend->ops->name,
+        params.precision == NB_PRECISION_FLOAT32 ? "float32" : "float64",
+        note ? ": " : "", note ? note : "");
+    g_free (note);
+  }
   npix = (gsize) model->det.fpixels * model->det.spixels;
   image = g_try_new (float, npix);
   counts = g_try_new (guint16, npix);
-  if (backend == NULL || image == NULL || counts == NULL) {
+  if (image == NULL || counts == NULL) {
     status = fail ("cannot allocate the image", error, 1);
     goto out;
   }

@@ -1,0 +1,559 @@
+/* nb_cuda.cu - the CUDA backend.
+ *
+ * One thread renders one pixel with the engine's own per-pixel template
+ * (engine/nb_render_pixel.h), compiled here for the device in double and
+ * float.  The host keeps computing what is per frame and small (crystal
+ * orientations of every phi step and mosaic domain) and uploads it; the
+ * model's bulk (F(hkl), sources, mask) lives on the device for the life of
+ * the backend.
+ *
+ * nanoBragg's one-way interpolation switch is reproduced as on the CPU:
+ * pass 1 renders with interpolation on and records (atomicMin) the first
+ * pixel that switched it off; pass 2 re-renders every later pixel with it
+ * off, reading that index on the device, so no host round trip is needed.
+ */
+#include <cuda_runtime.h>
+#include <string.h>
+
+extern "C" {
+#include "nb_cuda.h"
+#include "nb_error.h"
+}
+#include "nb_physics.h"
+
+/* ---- the per-pixel template, for the device ---- */
+
+#define NB_TRACE_MAX_VISITS 256
+#define NB_TRACE_MAX_STEPS 2048
+
+/* Trace records in fixed arrays (no allocation on the device). */
+typedef struct {
+  NbTraceVisit visits[NB_TRACE_MAX_VISITS];
+  int n_visits;
+  NbTracePhiStep steps[NB_TRACE_MAX_STEPS];
+  int n_steps;
+  int dropped;
+  double phi_start, I_before_scaling, capture_fraction, polar, omega;
+  double cos_2theta, I_final;
+  float value;
+} NbTraceDevice;
+
+#define NB_TRACE_T NbTraceDevice
+#define NB_TRACE_N_VISITS(tr) ((tr)->n_visits)
+#define NB_TRACE_PUSH_VISIT(tr, v) do { \
+    if ((tr)->n_visits < NB_TRACE_MAX_VISITS) \
+      (tr)->visits[(tr)->n_visits++] = (v); \
+    else (tr)->dropped = 1; } while (0)
+#define NB_TRACE_PUSH_STEP(tr, s) do { \
+    if ((tr)->n_steps < NB_TRACE_MAX_STEPS) \
+      (tr)->steps[(tr)->n_steps++] = (s); \
+    else (tr)->dropped = 1; } while (0)
+#define NB_TRACE_LAST_STEP(tr) ((tr)->dropped ? NULL \
+    : &(tr)->steps[(tr)->n_steps - 1])
+#define NB_PIXEL_QUALIFIERS static __device__ __forceinline__
+
+#define NB_T double
+#define NB_FN pixel_f64
+#define NB_TRACING 0
+#define NB_SINCG nb_sincg_pi
+#define NB_CEIL nb_ceil
+#include "nb_render_pixel.h"
+#undef NB_FN
+#undef NB_TRACING
+#define NB_FN trace_pixel_f64
+#define NB_TRACING 1
+#include "nb_render_pixel.h"
+#undef NB_T
+#undef NB_FN
+#undef NB_TRACING
+#undef NB_SINCG
+#undef NB_CEIL
+
+#define NB_T float
+#define NB_FN pixel_f32
+#define NB_TRACING 0
+#define NB_SINCG nb_sincg_pi_f
+#define NB_CEIL nb_ceilf
+#include "nb_render_pixel.h"
+#undef NB_FN
+#undef NB_TRACING
+#define NB_FN trace_pixel_f32
+#define NB_TRACING 1
+#include "nb_render_pixel.h"
+#undef NB_T
+#undef NB_FN
+#undef NB_TRACING
+#undef NB_SINCG
+#undef NB_CEIL
+
+#define NO_SWITCH 0xFFFFFFFFFFFFFFFFull
+
+/* Pass 1 (pass2 == false): every rendered pixel, interpolation as the
+ * model says.  Pass 2: pixels after *first_switch, interpolation off. */
+template <typename T, bool pass2>
+__global__ void
+render_kernel (const NbModel m, const T * orient, const T * orient_first,
+    long long first_pixel, float *out, double *omega_sum,
+    unsigned long long *first_switch)
+{
+  int f = blockIdx.x * blockDim.x + threadIdx.x;
+  int s = blockIdx.y * blockDim.y + threadIdx.y;
+  double omega = 0.0;
+
+  if (f < m.det.fpixels && s < m.det.spixels) {
+    long long index = (long long) s * m.det.fpixels + f;
+    if (nb_pixel_skipped (&m.det, f, s)) {
+      if (!pass2)
+        out[index] = 0.0f;
+    } else if (!pass2 || (unsigned long long) index > *first_switch) {
+      gboolean interp = pass2 ? FALSE : m.xtal.interpolate;
+      double v;
+      if (sizeof (T) == sizeof (double))
+        v = pixel_f64 (&m, (const double *) orient,
+            (const double *) orient_first, index == first_pixel, f, s,
+            &interp, &omega, NULL);
+      else
+        v = pixel_f32 (&m, (const float *) orient,
+            (const float *) orient_first, index == first_pixel, f, s,
+            &interp, &omega, NULL);
+      out[index] = (float) v;
+      if (!pass2 && m.xtal.interpolate && !interp)
+        atomicMin (first_switch, (unsigned long long) index);
+    }
+  }
+  if (!pass2 && omega_sum != NULL) {
+    /* block sum of the solid angles, then one atomic per block */
+    __shared__ double partial[256];
+    int t = threadIdx.y * blockDim.x + threadIdx.x;
+    partial[t] = omega;
+    __syncthreads ();
+    for (int stride = blockDim.x * blockDim.y / 2; stride > 0; stride >>= 1) {
+      if (t < stride)
+        partial[t] += partial[t + stride];
+      __syncthreads ();
+    }
+    if (t == 0)
+      atomicAdd (omega_sum, partial[0]);
+  }
+}
+
+/* One thread per traced pixel. */
+template <typename T>
+__global__ void
+trace_kernel (const NbModel m, const T * orient, const T * orient_first,
+    long long first_pixel, unsigned long long last_switch,
+    const int *coords, int n, NbTraceDevice * out)
+{
+  int i = blockIdx.x * blockDim.x + threadIdx.x;
+  if (i >= n)
+    return;
+  int s = coords[2 * i], f = coords[2 * i + 1];
+  long long index = (long long) s * m.det.fpixels + f;
+  NbTraceDevice *tr = &out[i];
+  gboolean interp = m.xtal.interpolate && (unsigned long long) index <= last_switch;
+  double omega = 0.0;
+  double phi_start = tr->phi_start;
+
+  tr->n_visits = 0;
+  tr->n_steps = 0;
+  tr->dropped = 0;
+  tr->phi_start = phi_start;
+  if (sizeof (T) == sizeof (double))
+    trace_pixel_f64 (&m, (const double *) orient,
+        (const double *) orient_first, index == first_pixel, f, s, &interp,
+        &omega, tr);
+  else
+    trace_pixel_f32 (&m, (const float *) orient, (const float *) orient_first,
+        index == first_pixel, f, s, &interp, &omega, tr);
+}
+
+/* ---- the backend ---- */
+
+typedef struct {
+  cudaStream_t stream;
+  cudaEvent_t done;
+  double *d_orient, *d_orient_first;    /* double tables, or float (cast) */
+  void *h_orient;               /* pinned: both tables, device precision */
+  float *d_image, *h_image;     /* h: pinned */
+  double *d_omega, *h_omega;
+  unsigned long long *d_switch, *h_switch;
+  gint64 frame;                 /* submitted frame, -1 = free */
+} Slot;
+
+typedef struct {
+  NbBackend parent;
+  int device;
+  NbModel dev_model;            /* the model with device pointers */
+  NbSource *d_sources;
+  NbHkl *d_hkl;
+  double *d_F;
+  guint16 *d_mask;
+  gsize n_orient;               /* doubles per table */
+  double *h_orient_d;           /* host scratch, double tables */
+  Slot slot[2];
+  gint64 first_pixel;
+  gint64 last_frame;
+  unsigned long long last_switch;
+  NbTraceDevice *d_trace, *h_trace;
+  int *d_coords;
+  int trace_capacity;
+  size_t npix;
+} NbCudaBackend;
+
+static gboolean
+check (cudaError_t e, const char *what, GError ** error)
+{
+  if (e == cudaSuccess)
+    return TRUE;
+  g_set_error (error, NB_ERROR, NB_ERROR_BACKEND, "CUDA %s: %s", what,
+      cudaGetErrorString (e));
+  return FALSE;
+}
+
+#define CHECK(call) do { if (!check ((call), #call, error)) return FALSE; } while (0)
+
+extern "C" int
+nb_cuda_device_count (gchar ** why)
+{
+  int n = 0;
+  cudaError_t e = cudaGetDeviceCount (&n);
+  if (e != cudaSuccess) {
+    if (why)
+      *why = g_strdup (cudaGetErrorString (e));
+    return -1;
+  }
+  return n;
+}
+
+static gboolean
+element_size_float (const NbCudaBackend * self)
+{
+  return self->parent.precision == NB_PRECISION_FLOAT32;
+}
+
+/* Orientation tables of @frame into the slot's pinned buffer. */
+static void
+fill_orientations (NbCudaBackend * self, Slot * sl, gint64 frame)
+{
+  const NbModel *m = self->parent.model;
+  double phi = nb_model_frame_phi (m, frame);
+  gsize n = self->n_orient;
+
+  nb_orientations_build (m, phi, FALSE, self->h_orient_d);
+  nb_orientations_build (m, phi, TRUE, self->h_orient_d + n);
+  if (element_size_float (self)) {
+    float *f = (float *) sl->h_orient;
+    for (gsize i = 0; i < 2 * n; i++)
+      f[i] = (float) self->h_orient_d[i];
+  } else {
+    memcpy (sl->h_orient, self->h_orient_d, 2 * n * sizeof (double));
+  }
+}
+
+static gboolean
+cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
+{
+  NbCudaBackend *self = (NbCudaBackend *) backend;
+  Slot *sl = &self->slot[frame & 1];
+  const NbDetector *d = &self->dev_model.det;
+  gboolean f32 = element_size_float (self);
+  gsize tbytes = self->n_orient * (f32 ? sizeof (float) : sizeof (double));
+  dim3 block (32, 8);
+  dim3 grid ((d->fpixels + 31) / 32, (d->spixels + 7) / 8);
+
+  CHECK (cudaSetDevice (self->device));
+  if (sl->frame == frame)
+    return TRUE;
+  if (sl->frame >= 0)
+    CHECK (cudaEventSynchronize (sl->done));
+  /* the pinned table may still be in flight for the previous frame */
+  fill_orientations (self, sl, frame);
+  CHECK (cudaMemcpyAsync (sl->d_orient, sl->h_orient, 2 * tbytes,
+          cudaMemcpyHostToDevice, sl->stream));
+  CHECK (cudaMemsetAsync (sl->d_omega, 0, sizeof (double), sl->stream));
+  CHECK (cudaMemsetAsync (sl->d_switch, 0xFF, sizeof (unsigned long long),
+          sl->stream));
+  if (f32) {
+    const float *o = (const float *) sl->d_orient;
+    render_kernel <float, false> <<<grid, block, 0, sl->stream>>>
+        (self->dev_model, o, o + self->n_orient, self->first_pixel,
+        sl->d_image, sl->d_omega, sl->d_switch);
+    if (self->dev_model.xtal.interpolate)
+      render_kernel <float, true> <<<grid, block, 0, sl->stream>>>
+          (self->dev_model, o, o + self->n_orient, self->first_pixel,
+          sl->d_image, NULL, sl->d_switch);
+  } else {
+    const double *o = sl->d_orient;
+    render_kernel <double, false> <<<grid, block, 0, sl->stream>>>
+        (self->dev_model, o, o + self->n_orient, self->first_pixel,
+        sl->d_image, sl->d_omega, sl->d_switch);
+    if (self->dev_model.xtal.interpolate)
+      render_kernel <double, true> <<<grid, block, 0, sl->stream>>>
+          (self->dev_model, o, o + self->n_orient, self->first_pixel,
+          sl->d_image, NULL, sl->d_switch);
+  }
+  CHECK (cudaGetLastError ());
+  CHECK (cudaMemcpyAsync (sl->h_image, sl->d_image,
+          self->npix * sizeof (float), cudaMemcpyDeviceToHost, sl->stream));
+  CHECK (cudaMemcpyAsync (sl->h_omega, sl->d_omega, sizeof (double),
+          cudaMemcpyDeviceToHost, sl->stream));
+  CHECK (cudaMemcpyAsync (sl->h_switch, sl->d_switch,
+          sizeof (unsigned long long), cudaMemcpyDeviceToHost, sl->stream));
+  CHECK (cudaEventRecord (sl->done, sl->stream));
+  sl->frame = frame;
+  return TRUE;
+}
+
+static gboolean
+cuda_fetch (NbBackend * backend, gint64 frame, float *image,
+    double *omega_sum, GError ** error)
+{
+  NbCudaBackend *self = (NbCudaBackend *) backend;
+  Slot *sl = &self->slot[frame & 1];
+
+  if (sl->frame != frame && !cuda_submit (backend, frame, error))
+    return FALSE;
+  CHECK (cudaEventSynchronize (sl->done));
+  memcpy (image, sl->h_image, self->npix * sizeof (float));
+  if (omega_sum)
+    *omega_sum = *sl->h_omega;
+  self->last_switch = *sl->h_switch;
+  self->last_frame = frame;
+  backend->interpolation_off_at = *sl->h_switch == NO_SWITCH ? -1
+      : (gint64) * sl->h_switch;
+  sl->frame = -1;
+  return TRUE;
+}
+
+static gboolean
+cuda_render (NbBackend * backend, gint64 frame, float *image,
+    double *omega_sum, GError ** error)
+{
+  return cuda_submit (backend, frame, error)
+      && cuda_fetch (backend, frame, image, omega_sum, error);
+}
+
+static gboolean
+cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
+    GError ** error)
+{
+  NbCudaBackend *self = (NbCudaBackend *) backend;
+  const NbDetector *d = &backend->model->det;
+  Slot *sl = &self->slot[0];
+  gboolean f32 = element_size_float (self);
+  gsize tbytes = self->n_orient * (f32 ? sizeof (float) : sizeof (double));
+  int *coords;
+  int n_in = 0;
+  int *which = g_new (int, n);
+
+  CHECK (cudaSetDevice (self->device));
+  if (self->last_frame != frame) {
+    float *scratch = g_new (float, self->npix);
+    gboolean ok = cuda_render (backend, frame, scratch, NULL, error);
+    g_free (scratch);
+    if (!ok)
+      return FALSE;
+  }
+  if (n > self->trace_capacity) {
+    cudaFree (self->d_trace);
+    cudaFree (self->d_coords);
+    cudaFreeHost (self->h_trace);
+    self->d_trace = NULL;
+    self->trace_capacity = 0;
+    CHECK (cudaMalloc (&self->d_trace, n * sizeof (NbTraceDevice)));
+    CHECK (cudaMalloc (&self->d_coords, 2 * n * sizeof (int)));
+    CHECK (cudaMallocHost (&self->h_trace, n * sizeof (NbTraceDevice)));
+    self->trace_capacity = n;
+  }
+  coords = g_new (int, 2 * n);
+  for (int i = 0; i < n; i++) {
+    NbTracePixel *t = pixels[i];
+    g_array_set_size (t->visits, 0);
+    g_array_set_size (t->phi_steps, 0);
+    t->precision = backend->precision;
+    t->phi_start = nb_model_frame_phi (backend->model, frame)
+        * (180.0 * M_1_PI);
+    t->inside = t->spixel >= 0 && t->spixel < d->spixels && t->fpixel >= 0
+        && t->fpixel < d->fpixels && !nb_pixel_skipped (d, t->fpixel,
+        t->spixel);
+    if (!t->inside)
+      continue;
+    coords[2 * n_in] = t->spixel;
+    coords[2 * n_in + 1] = t->fpixel;
+    self->h_trace[n_in].phi_start = t->phi_start;
+    which[n_in++] = i;
+  }
+  if (n_in > 0) {
+    fill_orientations (self, sl, frame);
+    CHECK (cudaMemcpy (sl->d_orient, sl->h_orient, 2 * tbytes,
+            cudaMemcpyHostToDevice));
+    CHECK (cudaMemcpy (self->d_coords, coords, 2 * n_in * sizeof (int),
+            cudaMemcpyHostToDevice));
+    CHECK (cudaMemcpy (self->d_trace, self->h_trace,
+            n_in * sizeof (NbTraceDevice), cudaMemcpyHostToDevice));
+    if (f32) {
+      const float *o = (const float *) sl->d_orient;
+      trace_kernel <float> <<<(n_in + 31) / 32, 32>>> (self->dev_model, o,
+          o + self->n_orient, self->first_pixel, self->last_switch,
+          self->d_coords, n_in, self->d_trace);
+    } else {
+      const double *o = sl->d_orient;
+      trace_kernel <double> <<<(n_in + 31) / 32, 32>>> (self->dev_model, o,
+          o + self->n_orient, self->first_pixel, self->last_switch,
+          self->d_coords, n_in, self->d_trace);
+    }
+    CHECK (cudaGetLastError ());
+    CHECK (cudaMemcpy (self->h_trace, self->d_trace,
+            n_in * sizeof (NbTraceDevice), cudaMemcpyDeviceToHost));
+  }
+  for (int j = 0; j < n_in; j++) {
+    NbTracePixel *t = pixels[which[j]];
+    const NbTraceDevice *r = &self->h_trace[j];
+    g_array_append_vals (t->visits, r->visits, r->n_visits);
+    g_array_append_vals (t->phi_steps, r->steps, r->n_steps);
+    t->I_before_scaling = r->I_before_scaling;
+    t->capture_fraction = r->capture_fraction;
+    t->polar = r->polar;
+    t->omega = r->omega;
+    t->cos_2theta = r->cos_2theta;
+    t->I_final = r->I_final;
+    t->value = r->value;
+  }
+  g_free (coords);
+  g_free (which);
+  return TRUE;
+}
+
+static void
+cuda_free (NbBackend * backend)
+{
+  NbCudaBackend *self = (NbCudaBackend *) backend;
+
+  cudaSetDevice (self->device);
+  for (int i = 0; i < 2; i++) {
+    Slot *sl = &self->slot[i];
+    if (sl->stream) {
+      cudaStreamSynchronize (sl->stream);
+      cudaStreamDestroy (sl->stream);
+    }
+    if (sl->done)
+      cudaEventDestroy (sl->done);
+    cudaFree (sl->d_orient);
+    cudaFree (sl->d_image);
+    cudaFree (sl->d_omega);
+    cudaFree (sl->d_switch);
+    cudaFreeHost (sl->h_orient);
+    cudaFreeHost (sl->h_image);
+    cudaFreeHost (sl->h_omega);
+    cudaFreeHost (sl->h_switch);
+  }
+  cudaFree (self->d_sources);
+  cudaFree (self->d_hkl);
+  cudaFree (self->d_F);
+  cudaFree (self->d_mask);
+  cudaFree (self->d_trace);
+  cudaFree (self->d_coords);
+  cudaFreeHost (self->h_trace);
+  g_free (self->h_orient_d);
+  g_free (self);
+}
+
+static const NbBackendOps cuda_ops = {
+  "cuda",
+  cuda_render,
+  cuda_submit,
+  cuda_fetch,
+  cuda_trace,
+  cuda_free,
+};
+
+static gboolean
+upload_model (NbCudaBackend * self, const NbModel * m, GError ** error)
+{
+  NbHkl hkl = *m->xtal.hkl;
+  gsize nF = (gsize) hkl.h_range * hkl.k_range * hkl.l_range;
+
+  self->dev_model = *m;
+  CHECK (cudaMalloc (&self->d_sources, m->n_sources * sizeof (NbSource)));
+  CHECK (cudaMemcpy (self->d_sources, m->sources,
+          m->n_sources * sizeof (NbSource), cudaMemcpyHostToDevice));
+  CHECK (cudaMalloc (&self->d_F, nF * sizeof (double)));
+  CHECK (cudaMemcpy (self->d_F, hkl.F, nF * sizeof (double),
+          cudaMemcpyHostToDevice));
+  hkl.F = self->d_F;
+  CHECK (cudaMalloc (&self->d_hkl, sizeof (NbHkl)));
+  CHECK (cudaMemcpy (self->d_hkl, &hkl, sizeof (NbHkl),
+          cudaMemcpyHostToDevice));
+  if (m->det.mask) {
+    CHECK (cudaMalloc (&self->d_mask, self->npix * sizeof (guint16)));
+    CHECK (cudaMemcpy (self->d_mask, m->det.mask,
+            self->npix * sizeof (guint16), cudaMemcpyHostToDevice));
+  }
+  /* host pointers the device must never see */
+  self->dev_model.sources = self->d_sources;
+  self->dev_model.xtal.hkl = self->d_hkl;
+  self->dev_model.det.mask = self->d_mask;
+  self->dev_model.mosaic_umats = NULL;
+  return TRUE;
+}
+
+static gboolean
+alloc_slots (NbCudaBackend * self, GError ** error)
+{
+  gsize tbytes = self->n_orient * sizeof (double);
+
+  for (int i = 0; i < 2; i++) {
+    Slot *sl = &self->slot[i];
+    sl->frame = -1;
+    CHECK (cudaStreamCreateWithFlags (&sl->stream, cudaStreamNonBlocking));
+    CHECK (cudaEventCreateWithFlags (&sl->done, cudaEventDisableTiming));
+    CHECK (cudaMalloc (&sl->d_orient, 2 * tbytes));
+    CHECK (cudaMallocHost (&sl->h_orient, 2 * tbytes));
+    CHECK (cudaMalloc (&sl->d_image, self->npix * sizeof (float)));
+    CHECK (cudaMallocHost (&sl->h_image, self->npix * sizeof (float)));
+    CHECK (cudaMalloc (&sl->d_omega, sizeof (double)));
+    CHECK (cudaMallocHost (&sl->h_omega, sizeof (double)));
+    CHECK (cudaMalloc (&sl->d_switch, sizeof (unsigned long long)));
+    CHECK (cudaMallocHost (&sl->h_switch, sizeof (unsigned long long)));
+  }
+  return TRUE;
+}
+
+extern "C" NbBackend *
+nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
+    GError ** error)
+{
+  NbCudaBackend *self;
+  gchar *why = NULL;
+  int count = nb_cuda_device_count (&why);
+
+  if (count <= 0) {
+    g_set_error (error, NB_ERROR, NB_ERROR_BACKEND, "no CUDA device: %s",
+        why ? why : "none found");
+    g_free (why);
+    return NULL;
+  }
+  if (gpu_id < 0 || gpu_id >= count) {
+    g_set_error (error, NB_ERROR, NB_ERROR_BACKEND,
+        "gpu-id %d: only %d CUDA device(s)", gpu_id, count);
+    return NULL;
+  }
+  self = g_new0 (NbCudaBackend, 1);
+  self->parent.ops = &cuda_ops;
+  self->parent.model = model;
+  self->parent.precision = precision;
+  self->parent.interpolation_off_at = -1;
+  self->device = gpu_id;
+  self->npix = (size_t) model->det.fpixels * model->det.spixels;
+  self->n_orient = (gsize) model->phisteps * model->n_mosaic * 9;
+  self->h_orient_d = g_new (double, 2 * self->n_orient);
+  self->first_pixel = nb_first_rendered_pixel (&model->det);
+  self->last_frame = -1;
+  self->last_switch = NO_SWITCH;
+  if (!check (cudaSetDevice (gpu_id), "cudaSetDevice", error)
+      || !upload_model (self, model, error) || !alloc_slots (self, error)) {
+    cuda_free (&self->parent);
+    return NULL;
+  }
+  return &self->parent;
+}

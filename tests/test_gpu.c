@@ -1,0 +1,214 @@
+/* test_gpu.c - the CUDA backend against the CPU engine on every golden
+ * case: float64 within 1e-9 relative (pixels above 1e-3 of the maximum,
+ * exact zeros kept), float32 within 1e-3 relative (pixels above 1e-2 of the
+ * maximum) and correlation > 0.99999, float64 traces within 1e-9, and the
+ * streaming path (submit N+1 / fetch N) equal to single renders.
+ * Exits 77 (skipped) when this build has no CUDA or no GPU answers. */
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "golden_compare.h"
+#include "nb_backend_select.h"
+
+static const char *cases[] = {
+  "mosflm_basic", "mosflm_mat_energy", "xds_orgxy_twotheta",
+  "dials_detrot_thick", "adxv_pointpixel_nopolar", "denzo_gauss_curved",
+  "custom_pivot_sample", "custom_pivot_beam_sources", "round_interpolate",
+  "tophat_nointerpolate", "mosaic_rotation", "divergence_round",
+  "dispersion_dmin", "oversample2_thick_polar", "oversample3_omega",
+  "water_sparse_defaultF", "roi_flux_exposure", "noise_seed",
+  "rotation_series", "phi_carryover",
+};
+
+static NbModel *
+load (const char *c, const char *precision)
+{
+  gboolean series = strcmp (c, "rotation_series") == 0;
+  gchar *args = g_build_filename (golden_dir (), c, series ? "args.0" : "args",
+      NULL);
+  gchar *in = g_build_filename (golden_dir (), "inputs", NULL);
+  gchar *extra = g_strdup_printf ("-precision %s%s", precision,
+      strcmp (c, "phi_carryover") == 0 ? " -phi_carryover" : "");
+  NbModel *m = golden_load_model_edited (args, in, NULL, NULL, extra);
+  g_free (args);
+  g_free (in);
+  g_free (extra);
+  return m;
+}
+
+static float *
+render (const NbModel * m, NbDevice device, gint64 frame)
+{
+  GError *error = NULL;
+  NbBackend *b = nb_backend_select (m, device, 0, 0, m->params.precision,
+      NULL, &error);
+  float *img = g_new (float, (gsize) m->det.fpixels * m->det.spixels);
+  g_assert_no_error (error);
+  g_assert_true (nb_backend_render (b, frame, img, NULL, &error));
+  g_assert_no_error (error);
+  nb_backend_free (b);
+  return img;
+}
+
+static void
+test_case (gconstpointer data)
+{
+  const char *c = data;
+  const GoldenTolerance f64 = { 1e-9, 1e-3, 1e-9, 0.999999999 };
+  const GoldenTolerance f32 = { 1e-3, 1e-2, 1e-3, 0.99999 };
+  NbModel *m64 = load (c, "double"), *m32 = load (c, "float");
+  gsize n = (gsize) m64->det.fpixels * m64->det.spixels;
+  float *cpu = render (m64, NB_DEVICE_CPU, 0);
+  float *gpu64 = render (m64, NB_DEVICE_CUDA, 0);
+  float *gpu32 = render (m32, NB_DEVICE_CUDA, 0);
+  gchar *why;
+  double worst64 = 0, worst32 = 0, max = 0;
+
+  for (gsize i = 0; i < n; i++)
+    max = MAX (max, cpu[i]);
+  for (gsize i = 0; i < n; i++) {
+    if (cpu[i] > 1e-3 * max)
+      worst64 = MAX (worst64, fabs (gpu64[i] - cpu[i]) / cpu[i]);
+    if (cpu[i] > 1e-2 * max)
+      worst32 = MAX (worst32, fabs (gpu32[i] - cpu[i]) / cpu[i]);
+  }
+  g_test_message ("| %s | %.2e | %.2e |", c, worst64, worst32);
+  why = golden_compare_images (gpu64, cpu, n, &f64);
+  if (why)
+    g_test_fail_printf ("%s cuda float64 vs cpu: %s", c, why);
+  g_free (why);
+  why = golden_compare_images (gpu32, cpu, n, &f32);
+  if (why)
+    g_test_fail_printf ("%s cuda float32 vs cpu: %s", c, why);
+  g_free (why);
+  g_free (cpu);
+  g_free (gpu64);
+  g_free (gpu32);
+  nb_model_free (m64);
+  nb_model_free (m32);
+}
+
+static gboolean
+values_match (const double *a, const double *b, int n, double tol)
+{
+  for (int i = 0; i < n; i++)
+    if (!(fabs (a[i] - b[i]) <= tol * fabs (b[i]) + 1e-15)
+        && !(isnan (a[i]) && isnan (b[i])))
+      return FALSE;
+  return TRUE;
+}
+
+/* The GPU's own trace records equal the CPU's (float64, 1e-9). */
+static void
+test_trace (gconstpointer data)
+{
+  const char *c = data;
+  gchar *pix = g_build_filename (golden_dir (), c, "trace_pixel.txt", NULL);
+  gchar *text = NULL, **rows;
+  int s = -1, f = -1;
+  NbModel *m = load (c, "double");
+  GError *error = NULL;
+  NbBackend *cpu = nb_backend_select (m, NB_DEVICE_CPU, 0, 0,
+      NB_PRECISION_FLOAT64, NULL, &error);
+  NbBackend *gpu = nb_backend_select (m, NB_DEVICE_CUDA, 0, 0,
+      NB_PRECISION_FLOAT64, NULL, &error);
+  NbTracePixel *tc, *tg;
+
+  g_assert_true (g_file_get_contents (pix, &text, NULL, NULL));
+  rows = g_strsplit (text, "\n", -1);
+  for (int i = 0; rows[i]; i++)
+    if (rows[i][0] != '#' && rows[i][0] != '\0')
+      g_assert_cmpint (sscanf (rows[i], "%d %d", &s, &f), ==, 2);
+  tc = nb_trace_pixel_new (s, f);
+  tg = nb_trace_pixel_new (s, f);
+  g_assert_true (nb_backend_trace (cpu, 0, &tc, 1, &error));
+  g_assert_true (nb_backend_trace (gpu, 0, &tg, 1, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (tg->visits->len, ==, tc->visits->len);
+  g_assert_cmpuint (tg->phi_steps->len, ==, tc->phi_steps->len);
+  for (guint i = 0; i < tc->visits->len; i++) {
+    NbTraceVisit *a = &g_array_index (tg->visits, NbTraceVisit, i);
+    NbTraceVisit *b = &g_array_index (tc->visits, NbTraceVisit, i);
+    g_assert_true (values_match (a->pixel_pos, b->pixel_pos, 3, 1e-9));
+    g_assert_true (values_match (a->scattering, b->scattering, 3, 1e-9));
+    g_assert_true (values_match (a->hkl, b->hkl, 3, 1e-9));
+    g_assert_true (values_match (&a->F_latt, &b->F_latt, 1, 1e-9));
+    g_assert_true (values_match (&a->F_cell, &b->F_cell, 1, 1e-9));
+    g_assert_true (values_match (&a->omega, &b->omega, 1, 1e-9));
+  }
+  g_assert_true (values_match (&tg->I_before_scaling, &tc->I_before_scaling,
+          1, 1e-9));
+  g_assert_true (values_match (&tg->I_final, &tc->I_final, 1, 1e-9));
+  g_assert_true (values_match (&tg->polar, &tc->polar, 1, 1e-9));
+  nb_trace_pixel_free (tc);
+  nb_trace_pixel_free (tg);
+  nb_backend_free (cpu);
+  nb_backend_free (gpu);
+  nb_model_free (m);
+  g_strfreev (rows);
+  g_free (text);
+  g_free (pix);
+}
+
+/* submit(N+1) before fetch(N), as the element streams, equals renders. */
+static void
+test_streaming (void)
+{
+  NbModel *m = load ("rotation_series", "double");
+  gsize n = (gsize) m->det.fpixels * m->det.spixels;
+  GError *error = NULL;
+  NbBackend *b = nb_backend_select (m, NB_DEVICE_CUDA, 0, 0,
+      NB_PRECISION_FLOAT64, NULL, &error);
+  float *img = g_new (float, n);
+
+  g_assert_true (nb_backend_submit (b, 0, &error));
+  for (gint64 frame = 0; frame < 6; frame++) {
+    float *ref = render (m, NB_DEVICE_CUDA, frame);
+    g_assert_true (nb_backend_submit (b, frame + 1, &error));
+    g_assert_true (nb_backend_fetch (b, frame, img, NULL, &error));
+    g_assert_no_error (error);
+    g_assert_cmpmem (img, n * sizeof (float), ref, n * sizeof (float));
+    g_free (ref);
+  }
+  g_free (img);
+  nb_backend_free (b);
+  nb_model_free (m);
+}
+
+int
+main (int argc, char **argv)
+{
+  GError *error = NULL;
+  NbModel *probe;
+  NbBackend *b;
+
+  g_test_init (&argc, &argv, NULL);
+  if (!nb_backend_have_cuda ()) {
+    printf ("1..0 # SKIP built without CUDA\n");
+    return 77;
+  }
+  probe = load ("mosflm_basic", "double");
+  b = nb_backend_select (probe, NB_DEVICE_CUDA, 0, 0, NB_PRECISION_FLOAT64,
+      NULL, &error);
+  if (b == NULL) {
+    printf ("1..0 # SKIP %s\n", error->message);
+    g_error_free (error);
+    nb_model_free (probe);
+    return 77;
+  }
+  nb_backend_free (b);
+  nb_model_free (probe);
+
+  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
+    gchar *name = g_strdup_printf ("/gpu/image/%s", cases[i]);
+    g_test_add_data_func (name, cases[i], test_case);
+    g_free (name);
+    name = g_strdup_printf ("/gpu/trace/%s", cases[i]);
+    g_test_add_data_func (name, cases[i], test_trace);
+    g_free (name);
+  }
+  g_test_add_func ("/gpu/streaming", test_streaming);
+  return g_test_run ();
+}
