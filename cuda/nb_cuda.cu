@@ -13,6 +13,7 @@
  * off, reading that index on the device, so no host round trip is needed.
  */
 #include <cuda_runtime.h>
+#include <stdlib.h>
 #include <string.h>
 
 extern "C" {
@@ -56,7 +57,7 @@ typedef struct {
 #define NB_FN pixel_f64
 #define NB_TRACING 0
 #define NB_SINCG nb_sincg_pi
-#define NB_CEIL nb_ceil
+#define NB_INDEX nb_index_of
 #include "nb_render_pixel.h"
 #undef NB_FN
 #undef NB_TRACING
@@ -67,13 +68,26 @@ typedef struct {
 #undef NB_FN
 #undef NB_TRACING
 #undef NB_SINCG
-#undef NB_CEIL
+#undef NB_INDEX
 
+/* the float32 path reads a float copy of F(hkl): half the bytes */
+static __device__ __forceinline__ float
+nearest_F32 (const NbCrystal * x, int h0, int k0, int l0)
+{
+  const NbHkl *t = x->hkl;
+  if (nb_hkl_contains (t, h0, k0, l0))
+    return t->F32[((guint) (h0 - t->h_min) * (guint) t->k_range
+            + (guint) (k0 - t->k_min)) * (guint) t->l_range
+        + (guint) (l0 - t->l_min)];
+  return (float) x->default_F;
+}
+
+#define NB_NEAREST_F nearest_F32
 #define NB_T float
 #define NB_FN pixel_f32
 #define NB_TRACING 0
 #define NB_SINCG nb_sincg_pi_f
-#define NB_CEIL nb_ceilf
+#define NB_INDEX nb_index_of_f
 #include "nb_render_pixel.h"
 #undef NB_FN
 #undef NB_TRACING
@@ -84,22 +98,43 @@ typedef struct {
 #undef NB_FN
 #undef NB_TRACING
 #undef NB_SINCG
-#undef NB_CEIL
+#undef NB_INDEX
+#undef NB_NEAREST_F
 
 #define NO_SWITCH 0xFFFFFFFFFFFFFFFFull
 
 /* Pass 1 (pass2 == false): every rendered pixel, interpolation as the
  * model says.  Pass 2: pixels after *first_switch, interpolation off. */
-template <typename T, bool pass2>
-__global__ void
+/* Pass 1 (pass2 == false): every rendered pixel, interpolation as the
+ * model says.  Pass 2: pixels after *first_switch, interpolation off.
+ *
+ * Both orientation tables (2 x n_orient values) are staged in shared memory
+ * when they fit (every thread of a warp reads the same entry: a broadcast).
+ * MIN_BLOCKS caps registers per thread: the per-pixel geometry is double
+ * and large, the hot loop small, and more resident warps hide latency
+ * (variants are kept selectable for measurement, see nb_cuda_occupancy). */
+template <typename T, bool pass2, int MIN_BLOCKS>
+__global__ void __launch_bounds__ (256, MIN_BLOCKS)
 render_kernel (const NbModel m, const T * orient, const T * orient_first,
-    long long first_pixel, float *out, double *omega_sum,
-    unsigned long long *first_switch)
+    int n_orient, int staged, long long first_pixel, float *out,
+    double *omega_sum, unsigned long long *first_switch)
 {
+  extern __shared__ unsigned char stage_raw[];
+  T *stage = (T *) stage_raw;
   int f = blockIdx.x * blockDim.x + threadIdx.x;
   int s = blockIdx.y * blockDim.y + threadIdx.y;
+  int t = threadIdx.y * blockDim.x + threadIdx.x;
   double omega = 0.0;
 
+  if (staged) {
+    for (int i = t; i < n_orient; i += blockDim.x * blockDim.y) {
+      stage[i] = orient[i];
+      stage[n_orient + i] = orient_first[i];
+    }
+    __syncthreads ();
+    orient = stage;
+    orient_first = stage + n_orient;
+  }
   if (f < m.det.fpixels && s < m.det.spixels) {
     long long index = (long long) s * m.det.fpixels + f;
     if (nb_pixel_skipped (&m.det, f, s)) {
@@ -124,7 +159,6 @@ render_kernel (const NbModel m, const T * orient, const T * orient_first,
   if (!pass2 && omega_sum != NULL) {
     /* block sum of the solid angles, then one atomic per block */
     __shared__ double partial[256];
-    int t = threadIdx.y * blockDim.x + threadIdx.x;
     partial[t] = omega;
     __syncthreads ();
     for (int stride = blockDim.x * blockDim.y / 2; stride > 0; stride >>= 1) {
@@ -134,6 +168,54 @@ render_kernel (const NbModel m, const T * orient, const T * orient_first,
     }
     if (t == 0)
       atomicAdd (omega_sum, partial[0]);
+  }
+}
+
+/* Launches pass 1 and (if interpolation can switch off) pass 2 of one
+ * precision with the chosen register cap. */
+template <typename T, int MB>
+static cudaError_t
+launch_frame (const NbModel & m, const T * orient, int n_orient,
+    size_t smem, long long first_pixel, float *image, double *omega,
+    unsigned long long *sw, cudaStream_t stream)
+{
+  dim3 block (32, 8);
+  dim3 grid ((m.det.fpixels + 31) / 32, (m.det.spixels + 7) / 8);
+  int staged = smem > 0;
+
+  if (staged) {
+    cudaFuncSetAttribute (render_kernel <T, false, MB>,
+        cudaFuncAttributeMaxDynamicSharedMemorySize, (int) smem);
+    cudaFuncSetAttribute (render_kernel <T, true, MB>,
+        cudaFuncAttributeMaxDynamicSharedMemorySize, (int) smem);
+  }
+  render_kernel <T, false, MB> <<<grid, block, smem, stream>>> (m, orient,
+      orient + n_orient, n_orient, staged, first_pixel, image, omega, sw);
+  if (m.xtal.interpolate)
+    render_kernel <T, true, MB> <<<grid, block, smem, stream>>> (m, orient,
+        orient + n_orient, n_orient, staged, first_pixel, image, NULL, sw);
+  return cudaGetLastError ();
+}
+
+template <typename T>
+static cudaError_t
+launch_any (int min_blocks, const NbModel & m, const T * orient, int n_orient,
+    size_t smem, long long first_pixel, float *image, double *omega,
+    unsigned long long *sw, cudaStream_t stream)
+{
+  switch (min_blocks) {
+    case 1:
+      return launch_frame <T, 1> (m, orient, n_orient, smem, first_pixel,
+          image, omega, sw, stream);
+    case 2:
+      return launch_frame <T, 2> (m, orient, n_orient, smem, first_pixel,
+          image, omega, sw, stream);
+    case 4:
+      return launch_frame <T, 4> (m, orient, n_orient, smem, first_pixel,
+          image, omega, sw, stream);
+    default:
+      return launch_frame <T, 3> (m, orient, n_orient, smem, first_pixel,
+          image, omega, sw, stream);
   }
 }
 
@@ -187,6 +269,7 @@ typedef struct {
   NbSource *d_sources;
   NbHkl *d_hkl;
   double *d_F;
+  float *d_F32;
   guint16 *d_mask;
   gsize n_orient;               /* doubles per table */
   double *h_orient_d;           /* host scratch, double tables */
@@ -198,6 +281,8 @@ typedef struct {
   int *d_coords;
   int trace_capacity;
   size_t npix;
+  size_t max_smem;              /* shared memory a block may use for tables */
+  int min_blocks;               /* register cap of the render kernels */
 } NbCudaBackend;
 
 static gboolean
@@ -255,11 +340,8 @@ cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
 {
   NbCudaBackend *self = (NbCudaBackend *) backend;
   Slot *sl = &self->slot[frame & 1];
-  const NbDetector *d = &self->dev_model.det;
   gboolean f32 = element_size_float (self);
   gsize tbytes = self->n_orient * (f32 ? sizeof (float) : sizeof (double));
-  dim3 block (32, 8);
-  dim3 grid ((d->fpixels + 31) / 32, (d->spixels + 7) / 8);
 
   CHECK (cudaSetDevice (self->device));
   if (sl->frame == frame)
@@ -273,24 +355,19 @@ cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
   CHECK (cudaMemsetAsync (sl->d_omega, 0, sizeof (double), sl->stream));
   CHECK (cudaMemsetAsync (sl->d_switch, 0xFF, sizeof (unsigned long long),
           sl->stream));
-  if (f32) {
-    const float *o = (const float *) sl->d_orient;
-    render_kernel <float, false> <<<grid, block, 0, sl->stream>>>
-        (self->dev_model, o, o + self->n_orient, self->first_pixel,
-        sl->d_image, sl->d_omega, sl->d_switch);
-    if (self->dev_model.xtal.interpolate)
-      render_kernel <float, true> <<<grid, block, 0, sl->stream>>>
-          (self->dev_model, o, o + self->n_orient, self->first_pixel,
-          sl->d_image, NULL, sl->d_switch);
-  } else {
-    const double *o = sl->d_orient;
-    render_kernel <double, false> <<<grid, block, 0, sl->stream>>>
-        (self->dev_model, o, o + self->n_orient, self->first_pixel,
-        sl->d_image, sl->d_omega, sl->d_switch);
-    if (self->dev_model.xtal.interpolate)
-      render_kernel <double, true> <<<grid, block, 0, sl->stream>>>
-          (self->dev_model, o, o + self->n_orient, self->first_pixel,
-          sl->d_image, NULL, sl->d_switch);
+  {
+    size_t smem = 2 * tbytes <= self->max_smem ? 2 * tbytes : 0;
+    cudaError_t e;
+    if (f32)
+      e = launch_any <float> (self->min_blocks, self->dev_model,
+          (const float *) sl->d_orient, (int) self->n_orient, smem,
+          self->first_pixel, sl->d_image, sl->d_omega, sl->d_switch,
+          sl->stream);
+    else
+      e = launch_any <double> (self->min_blocks, self->dev_model,
+          sl->d_orient, (int) self->n_orient, smem, self->first_pixel,
+          sl->d_image, sl->d_omega, sl->d_switch, sl->stream);
+    CHECK (e);
   }
   CHECK (cudaGetLastError ());
   CHECK (cudaMemcpyAsync (sl->h_image, sl->d_image,
@@ -450,6 +527,7 @@ cuda_free (NbBackend * backend)
   cudaFree (self->d_sources);
   cudaFree (self->d_hkl);
   cudaFree (self->d_F);
+  cudaFree (self->d_F32);
   cudaFree (self->d_mask);
   cudaFree (self->d_trace);
   cudaFree (self->d_coords);
@@ -481,6 +559,19 @@ upload_model (NbCudaBackend * self, const NbModel * m, GError ** error)
   CHECK (cudaMemcpy (self->d_F, hkl.F, nF * sizeof (double),
           cudaMemcpyHostToDevice));
   hkl.F = self->d_F;
+  {
+    float *f32 = g_new (float, nF);
+    gboolean ok;
+    for (gsize i = 0; i < nF; i++)
+      f32[i] = (float) m->xtal.hkl->F[i];
+    ok = check (cudaMalloc (&self->d_F32, nF * sizeof (float)), "cudaMalloc",
+        error) && check (cudaMemcpy (self->d_F32, f32, nF * sizeof (float),
+            cudaMemcpyHostToDevice), "cudaMemcpy", error);
+    g_free (f32);
+    if (!ok)
+      return FALSE;
+  }
+  hkl.F32 = self->d_F32;
   CHECK (cudaMalloc (&self->d_hkl, sizeof (NbHkl)));
   CHECK (cudaMemcpy (self->d_hkl, &hkl, sizeof (NbHkl),
           cudaMemcpyHostToDevice));
@@ -550,6 +641,17 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
   self->first_pixel = nb_first_rendered_pixel (&model->det);
   self->last_frame = -1;
   self->last_switch = NO_SWITCH;
+  {
+    /* NB_CUDA_MIN_BLOCKS (1-4) overrides the register cap, for tuning */
+    const char *env = g_getenv ("NB_CUDA_MIN_BLOCKS");
+    int optin = 0;
+    self->min_blocks = env ? atoi (env) : 2;
+    /* staging the tables in shared memory measured slower on H200 (a large
+     * table leaves room for one block per SM); only on request */
+    if (g_getenv ("NB_CUDA_STAGING") && cudaDeviceGetAttribute (&optin,
+            cudaDevAttrMaxSharedMemoryPerBlockOptin, gpu_id) == cudaSuccess)
+      self->max_smem = optin > 8192 ? (size_t) optin - 8192 : 0;
+  }
   if (!check (cudaSetDevice (gpu_id), "cudaSetDevice", error)
       || !upload_model (self, model, error) || !alloc_slots (self, error)) {
     cuda_free (&self->parent);

@@ -12,4 +12,12 @@
 #define NB_FORCE_INLINE __attribute__ ((always_inline))
 #endif
 
+/* float division: the GPU's fast reciprocal path (2 ulp) in the float32
+ * renderer, plain division elsewhere */
+#ifdef __CUDA_ARCH__
+#define NB_FDIVF(a, b) __fdividef ((a), (b))
+#else
+#define NB_FDIVF(a, b) ((a) / (b))
+#endif
+
 #endif

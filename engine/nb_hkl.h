@@ -12,6 +12,7 @@ typedef struct {
   int h_range, k_range, l_range;        /* max - min + 1 */
   gsize count;                  /* reflections read from the file */
   double *F;                    /* [h][k][l], l fastest; unlisted = default_F */
+  float *F32;                   /* a float copy (GPU float32 path), or NULL */
 } NbHkl;
 
 /* Reads an "h k l F" text file (blank lines and '#' comments allowed).
@@ -32,15 +33,19 @@ void nb_hkl_free (NbHkl * hkl);
 static inline NB_HD gboolean
 nb_hkl_contains (const NbHkl * t, int h, int k, int l)
 {
-  return t->count > 0 && h <= t->h_max && h >= t->h_min && k <= t->k_max
-      && k >= t->k_min && l <= t->l_max && l >= t->l_min;
+  /* one unsigned compare per axis covers both bounds */
+  return t->count > 0 && (guint) (h - t->h_min) < (guint) t->h_range
+      && (guint) (k - t->k_min) < (guint) t->k_range
+      && (guint) (l - t->l_min) < (guint) t->l_range;
 }
 
 static inline NB_HD double
 nb_hkl_get (const NbHkl * t, int h, int k, int l)
 {
-  return t->F[((gsize) (h - t->h_min) * t->k_range + (k - t->k_min))
-      * t->l_range + (l - t->l_min)];
+  /* 32-bit index: boxes are capped at 2^31 entries (nb_hkl.c) */
+  return t->F[((guint) (h - t->h_min) * (guint) t->k_range
+          + (guint) (k - t->k_min)) * (guint) t->l_range
+      + (guint) (l - t->l_min)];
 }
 
 G_END_DECLS

@@ -6,6 +6,8 @@
 #include "nb_model.h"
 #include "nb_vec.h"
 
+#include <string.h>
+
 /* Fourier transform of a row of N unit cells: sin(N x) / sin(x). */
 static inline NB_HD double
 nb_sincg (double x, double N)
@@ -32,6 +34,53 @@ nb_rint (double x)
 {
   const double magic = 6755399441055744.0;
   return (x + magic) - magic;
+}
+
+/* Low 32 bits of a double's / a float's bit pattern. */
+static inline NB_HD int
+nb_low_bits (double x)
+{
+#ifdef __CUDA_ARCH__
+  return (int) __double2loint (x);
+#else
+  guint64 b;
+  memcpy (&b, &x, sizeof (b));
+  return (int) (guint32) b;
+#endif
+}
+
+static inline NB_HD int
+nb_bits_f (float x)
+{
+#ifdef __CUDA_ARCH__
+  return __float_as_int (x);
+#else
+  gint32 b;
+  memcpy (&b, &x, sizeof (b));
+  return b;
+#endif
+}
+
+/* The nearest whole number as nanoBragg's ceil(h - 1/2), as an int,
+ * without a conversion instruction: adding 1.5 * 2^52 leaves the integer
+ * in the low bits of the sum (|h| < 2^31).  A tie (h = k + 1/2) goes down
+ * to k like ceil(h - 1/2), where round-to-even may have gone up. */
+static inline NB_HD int
+nb_index_of (double h)
+{
+  const double magic = 6755399441055744.0;
+  double t = h + magic;
+  double n = t - magic;
+  return nb_low_bits (t) - (n - h == 0.5);
+}
+
+static inline NB_HD int
+nb_index_of_f (float h)
+{
+  const float magic = 12582912.0f;
+  float t = h + magic;
+  float n = t - magic;
+  return (nb_bits_f (t) - 0x4B400000) - (n - h == 0.5f);
 }
 
 /* sin(pi r) for |r| <= 1/2: odd Taylor polynomial to r^21, whose
@@ -64,16 +113,22 @@ nb_sinpi_reduced (double r)
 static inline NB_HD NB_FORCE_INLINE double
 nb_sincg_pi (double h, double N)
 {
-  double n = nb_rint (h);
+  const double magic = 6755399441055744.0;
+  double t = h + magic;
+  double n = t - magic;         /* h rounded to the nearest integer */
   double f = h - n;
   double Nf = N * f;
-  double m = nb_rint (Nf);
+  double u = Nf + magic;
+  double m = u - magic;
   double g = Nf - m;
   double sign;
-  gint64 parity;
+  int parity;
 
-  parity = (gint64) n * ((gint64) N - 1) + (f == 0.0 ? 0 : (gint64) m);
-  sign = (parity & 1) ? -1.0 : 1.0;
+  /* only the parity of n (N - 1) + m matters; the integers are read from
+   * the low bits of the rounding sums, not converted */
+  parity = (nb_low_bits (t) & ((int) N - 1) & 1)
+      ^ (f == 0.0 ? 0 : (nb_low_bits (u) & 1));
+  sign = parity ? -1.0 : 1.0;
   if (f == 0.0)
     return sign * N;
   return sign * nb_sinpi_reduced (g) / nb_sinpi_reduced (f);
@@ -114,17 +169,21 @@ nb_sinpi_reduced_f (float r)
 static inline NB_HD NB_FORCE_INLINE float
 nb_sincg_pi_f (float h, float N)
 {
-  float n = nb_rintf (h);
+  const float magic = 12582912.0f;
+  float t = h + magic;
+  float n = t - magic;
   float f = h - n;
   float Nf = N * f;
-  float m = nb_rintf (Nf);
+  float u = Nf + magic;
+  float m = u - magic;
   float g = Nf - m;
-  gint64 parity = (gint64) n * ((gint64) N - 1) + (f == 0.0f ? 0 : (gint64) m);
-  float sign = (parity & 1) ? -1.0f : 1.0f;
+  int parity = (nb_bits_f (t) & ((int) N - 1) & 1)
+      ^ (f == 0.0f ? 0 : (nb_bits_f (u) & 1));
+  float sign = parity ? -1.0f : 1.0f;
 
   if (f == 0.0f)
     return sign * N;
-  return sign * nb_sinpi_reduced_f (g) / nb_sinpi_reduced_f (f);
+  return sign * NB_FDIVF (nb_sinpi_reduced_f (g), nb_sinpi_reduced_f (f));
 }
 
 /* Fourier transform of a sphere. */

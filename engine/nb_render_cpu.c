@@ -77,7 +77,7 @@ prepare_orientations (NbCpuBackend * self, gint64 frame)
 #define NB_FN render_pixel_f64_impl
 #define NB_TRACING 0
 #define NB_SINCG nb_sincg_pi
-#define NB_CEIL nb_ceil
+#define NB_INDEX nb_index_of
 #include "nb_render_pixel.h"
 #undef NB_FN
 #undef NB_TRACING
@@ -88,13 +88,13 @@ prepare_orientations (NbCpuBackend * self, gint64 frame)
 #undef NB_FN
 #undef NB_TRACING
 #undef NB_SINCG
-#undef NB_CEIL
+#undef NB_INDEX
 
 #define NB_T float
 #define NB_FN render_pixel_f32_impl
 #define NB_TRACING 0
 #define NB_SINCG nb_sincg_pi_f
-#define NB_CEIL nb_ceilf
+#define NB_INDEX nb_index_of_f
 #include "nb_render_pixel.h"
 #undef NB_FN
 #undef NB_TRACING
@@ -105,7 +105,7 @@ prepare_orientations (NbCpuBackend * self, gint64 frame)
 #undef NB_FN
 #undef NB_TRACING
 #undef NB_SINCG
-#undef NB_CEIL
+#undef NB_INDEX
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 /* AVX2/FMA builds of the hot loops, chosen at load time where supported */

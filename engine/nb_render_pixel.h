@@ -2,7 +2,7 @@
  * for each arithmetic (double, float) with and without trace recording.
  *
  * Parameters (macros): NB_T the inner-loop type; NB_FN the function name;
- * NB_TRACING 0 or 1; NB_SINCG and NB_CEIL the matching helpers; the trace
+ * NB_TRACING 0 or 1; NB_SINCG and NB_INDEX the matching helpers; the trace
  * record type NB_TRACE_T with NB_TRACE_N_VISITS, NB_TRACE_PUSH_VISIT,
  * NB_TRACE_PUSH_STEP and NB_TRACE_LAST_STEP (GArrays on the host, fixed
  * arrays on the GPU); optionally NB_PIXEL_QUALIFIERS (CUDA: __device__).
@@ -10,6 +10,11 @@
  * is always double; the per-step work (Miller indices, lattice factor, the
  * running sum) is NB_T.  The double instantiation follows nanoBragg's
  * formulas and order exactly (bitwise parity on the golden set). */
+
+#ifndef NB_NEAREST_F
+#define NB_NEAREST_F nb_nearest_F
+#define NB_NEAREST_F_DEFAULTED
+#endif
 
 #if defined(NB_PIXEL_QUALIFIERS)
 #define NB_PIXEL_Q NB_PIXEL_QUALIFIERS
@@ -124,9 +129,9 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
                 + b[2] * scattering[2];
             NB_T l = c[0] * scattering[0] + c[1] * scattering[1]
                 + c[2] * scattering[2];
-            int h0 = (int) NB_CEIL (h - (NB_T) 0.5);
-            int k0 = (int) NB_CEIL (k - (NB_T) 0.5);
-            int l0 = (int) NB_CEIL (l - (NB_T) 0.5);
+            int h0 = NB_INDEX (h);
+            int k0 = NB_INDEX (k);
+            int l0 = NB_INDEX (l);
             double axes[3] = { 1.0, 1.0, 1.0 };
             NB_T F_latt, F_cell;
 
@@ -190,7 +195,7 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
             if (*interp)
               F_cell = (NB_T) nb_interpolate_F (x->hkl, h, k, l);
             else
-              F_cell = (NB_T) nb_nearest_F (x, h0, k0, l0);
+              F_cell = (NB_T) NB_NEAREST_F (x, h0, k0, l0);
 #if NB_TRACING
             if (s == 0 && o % m->n_mosaic == 0) {
               NbTracePhiStep *step = NB_TRACE_LAST_STEP (tr);
@@ -239,3 +244,7 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
 }
 
 #undef NB_PIXEL_Q
+#ifdef NB_NEAREST_F_DEFAULTED
+#undef NB_NEAREST_F
+#undef NB_NEAREST_F_DEFAULTED
+#endif
