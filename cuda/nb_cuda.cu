@@ -52,6 +52,9 @@ typedef struct {
 #define NB_TRACE_LAST_STEP(tr) ((tr)->dropped ? NULL \
     : &(tr)->steps[(tr)->n_steps - 1])
 #define NB_PIXEL_QUALIFIERS static __device__ __forceinline__
+#ifndef NB_STEP_UNROLL
+#define NB_STEP_UNROLL 2
+#endif
 
 #define NB_T double
 #define NB_FN pixel_f64
@@ -645,7 +648,7 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
     /* NB_CUDA_MIN_BLOCKS (1-4) overrides the register cap, for tuning */
     const char *env = g_getenv ("NB_CUDA_MIN_BLOCKS");
     int optin = 0;
-    self->min_blocks = env ? atoi (env) : 2;
+    self->min_blocks = env ? atoi (env) : 4;
     /* staging the tables in shared memory measured slower on H200 (a large
      * table leaves room for one block per SM); only on request */
     if (g_getenv ("NB_CUDA_STAGING") && cudaDeviceGetAttribute (&optin,

@@ -12,6 +12,9 @@
 #define NB_FORCE_INLINE __attribute__ ((always_inline))
 #endif
 
+#define NB_PRAGMA(x) _Pragma (#x)
+#define NB_UNROLL(n) NB_PRAGMA (unroll n)
+
 /* float division: the GPU's fast reciprocal path (2 ulp) in the float32
  * renderer, plain division elsewhere */
 #ifdef __CUDA_ARCH__

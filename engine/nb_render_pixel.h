@@ -11,9 +11,47 @@
  * running sum) is NB_T.  The double instantiation follows nanoBragg's
  * formulas and order exactly (bitwise parity on the golden set). */
 
+#define NB_CAT_(a, b) a##b
+#define NB_CAT(a, b) NB_CAT_(a, b)
+#define NB_STEPS NB_CAT (NB_FN, _steps)
+
 #ifndef NB_NEAREST_F
 #define NB_NEAREST_F nb_nearest_F
 #define NB_NEAREST_F_DEFAULTED
+#endif
+
+#if !NB_TRACING
+/* The common case in one tight loop: a parallelepiped crystal with N > 1
+ * on every axis, nearest-neighbour F, no per-step oversample factors.
+ * Same operations in the same order as the general loop below (a step
+ * with F_latt == 0 adds exactly 0 here instead of being skipped, which
+ * leaves I unchanged), so results are identical; the compiler just gets
+ * a loop without the general case's branches. */
+#if defined(NB_PIXEL_QUALIFIERS)
+NB_PIXEL_QUALIFIERS NB_T
+#else
+static inline NB_FORCE_INLINE NB_T
+#endif
+NB_STEPS (const NbCrystal * x, const NB_T * table, int n_orient,
+    const NB_T scattering[3], NB_T Na, NB_T Nb, NB_T Nc, NB_T I)
+{
+  const NB_T s0 = scattering[0], s1 = scattering[1], s2 = scattering[2];
+  for (int o = 0; o < n_orient; o++) {
+    const NB_T *a = &table[9 * o];
+    NB_T h = a[0] * s0 + a[1] * s1 + a[2] * s2;
+    NB_T k = a[3] * s0 + a[4] * s1 + a[5] * s2;
+    NB_T l = a[6] * s0 + a[7] * s1 + a[8] * s2;
+    NB_T F_latt = 1;
+    NB_T F_cell;
+    F_latt *= NB_SINCG (h, Na);
+    F_latt *= NB_SINCG (k, Nb);
+    F_latt *= NB_SINCG (l, Nc);
+    F_cell = (NB_T) NB_NEAREST_F (x, NB_INDEX (h), NB_INDEX (k),
+        NB_INDEX (l));
+    I += F_cell * F_cell * F_latt * F_latt;
+  }
+  return I;
+}
 #endif
 
 #if defined(NB_PIXEL_QUALIFIERS)
@@ -35,6 +73,11 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
   const int n_orient = m->phisteps * m->n_mosaic;
   const NB_T Na = (NB_T) x->Na, Nb = (NB_T) x->Nb, Nc = (NB_T) x->Nc;
   const gboolean square = x->shape == NB_SHAPE_SQUARE;
+#if !NB_TRACING
+  const gboolean fast = square && x->Na > 1 && x->Nb > 1 && x->Nc > 1
+      && !d->oversample_thick && !d->oversample_polar
+      && !d->oversample_omega;
+#endif
   NB_T I = (NB_T) m->I_bg;
   double polar = m->nopolar ? 1.0 : 0.0;
   double omega = 0.0, capture = 0.0;
@@ -121,6 +164,16 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
 
           const NB_T *table = first_loop ? orient_first : orient;
           first_loop = FALSE;
+#if !NB_TRACING
+          if (fast && !*interp) {
+            I = NB_STEPS (x, table, n_orient, scattering, Na, Nb, Nc, I);
+            continue;
+          }
+#endif
+#ifdef NB_STEP_UNROLL
+          /* independent steps interleave: hides the FMA chains' latency */
+          NB_UNROLL (NB_STEP_UNROLL)
+#endif
           for (int o = 0; o < n_orient; o++) {
             const NB_T *a = &table[9 * o], *b = a + 3, *c = a + 6;
             NB_T h = a[0] * scattering[0] + a[1] * scattering[1]
@@ -248,3 +301,4 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
 #undef NB_NEAREST_F
 #undef NB_NEAREST_F_DEFAULTED
 #endif
+#undef NB_STEPS
