@@ -56,23 +56,6 @@ typedef struct {
 #define NB_STEP_UNROLL 2
 #endif
 
-#define NB_T double
-#define NB_FN pixel_f64
-#define NB_TRACING 0
-#define NB_SINCG nb_sincg_pi
-#define NB_INDEX nb_index_of
-#include "nb_render_pixel.h"
-#undef NB_FN
-#undef NB_TRACING
-#define NB_FN trace_pixel_f64
-#define NB_TRACING 1
-#include "nb_render_pixel.h"
-#undef NB_T
-#undef NB_FN
-#undef NB_TRACING
-#undef NB_SINCG
-#undef NB_INDEX
-
 /* the float32 path reads a float copy of F(hkl): half the bytes */
 static __device__ __forceinline__ float
 nearest_F32 (const NbCrystal * x, int h0, int k0, int l0)
@@ -85,24 +68,8 @@ nearest_F32 (const NbCrystal * x, int h0, int k0, int l0)
   return (float) x->default_F;
 }
 
-#define NB_NEAREST_F nearest_F32
-#define NB_T float
-#define NB_FN pixel_f32
-#define NB_TRACING 0
-#define NB_SINCG nb_sincg_pi_f
-#define NB_INDEX nb_index_of_f
-#include "nb_render_pixel.h"
-#undef NB_FN
-#undef NB_TRACING
-#define NB_FN trace_pixel_f32
-#define NB_TRACING 1
-#include "nb_render_pixel.h"
-#undef NB_T
-#undef NB_FN
-#undef NB_TRACING
-#undef NB_SINCG
-#undef NB_INDEX
-#undef NB_NEAREST_F
+#define NB_NEAREST_F_FLOAT nearest_F32
+#include "nb_render_instances.h"
 
 #define NO_SWITCH 0xFFFFFFFFFFFFFFFFull
 

@@ -73,39 +73,7 @@ prepare_orientations (NbCpuBackend * self, gint64 frame)
 #define NB_TRACE_PUSH_STEP(tr, s) g_array_append_val ((tr)->phi_steps, s)
 #define NB_TRACE_LAST_STEP(tr) (&g_array_index ((tr)->phi_steps, \
         NbTracePhiStep, (tr)->phi_steps->len - 1))
-#define NB_T double
-#define NB_FN render_pixel_f64_impl
-#define NB_TRACING 0
-#define NB_SINCG nb_sincg_pi
-#define NB_INDEX nb_index_of
-#include "nb_render_pixel.h"
-#undef NB_FN
-#undef NB_TRACING
-#define NB_FN trace_pixel_f64
-#define NB_TRACING 1
-#include "nb_render_pixel.h"
-#undef NB_T
-#undef NB_FN
-#undef NB_TRACING
-#undef NB_SINCG
-#undef NB_INDEX
-
-#define NB_T float
-#define NB_FN render_pixel_f32_impl
-#define NB_TRACING 0
-#define NB_SINCG nb_sincg_pi_f
-#define NB_INDEX nb_index_of_f
-#include "nb_render_pixel.h"
-#undef NB_FN
-#undef NB_TRACING
-#define NB_FN trace_pixel_f32
-#define NB_TRACING 1
-#include "nb_render_pixel.h"
-#undef NB_T
-#undef NB_FN
-#undef NB_TRACING
-#undef NB_SINCG
-#undef NB_INDEX
+#include "nb_render_instances.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__clang__)
 /* AVX2/FMA builds of the hot loops, chosen at load time where supported */
@@ -119,7 +87,7 @@ render_pixel_f64 (const NbModel * m, const double *orient,
     const double *orient_first, gboolean first_loop, int fpixel, int spixel,
     gboolean * interp, double *omega_sum)
 {
-  return render_pixel_f64_impl (m, orient, orient_first, first_loop, fpixel,
+  return pixel_f64 (m, orient, orient_first, first_loop, fpixel,
       spixel, interp, omega_sum, NULL);
 }
 
@@ -128,7 +96,7 @@ render_pixel_f32 (const NbModel * m, const float *orient,
     const float *orient_first, gboolean first_loop, int fpixel, int spixel,
     gboolean * interp, double *omega_sum)
 {
-  return render_pixel_f32_impl (m, orient, orient_first, first_loop, fpixel,
+  return pixel_f32 (m, orient, orient_first, first_loop, fpixel,
       spixel, interp, omega_sum, NULL);
 }
 

@@ -13,6 +13,16 @@ const GoldenTolerance golden_float64 = {
   .min_correlation = 0.99999,
 };
 
+const char *const golden_cases[GOLDEN_N_CASES] = {
+  "mosflm_basic", "mosflm_mat_energy", "xds_orgxy_twotheta",
+  "dials_detrot_thick", "adxv_pointpixel_nopolar", "denzo_gauss_curved",
+  "custom_pivot_sample", "custom_pivot_beam_sources", "round_interpolate",
+  "tophat_nointerpolate", "mosaic_rotation", "divergence_round",
+  "dispersion_dmin", "oversample2_thick_polar", "oversample3_omega",
+  "water_sparse_defaultF", "roi_flux_exposure", "noise_seed",
+  "rotation_series", "phi_carryover",
+};
+
 const char *
 golden_dir (void)
 {

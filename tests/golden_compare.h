@@ -40,4 +40,10 @@ float *golden_render (const NbModel * m, int threads, gint64 frame,
 
 const char *golden_dir (void);
 
+/* The 20 golden cases; the first GOLDEN_N_STILLS are single stills with
+ * an "args" file (rotation_series and phi_carryover come last). */
+#define GOLDEN_N_CASES 20
+#define GOLDEN_N_STILLS 18
+extern const char *const golden_cases[GOLDEN_N_CASES];
+
 #endif

@@ -12,16 +12,6 @@
 #include "golden_compare.h"
 #include "nb_backend_select.h"
 
-static const char *cases[] = {
-  "mosflm_basic", "mosflm_mat_energy", "xds_orgxy_twotheta",
-  "dials_detrot_thick", "adxv_pointpixel_nopolar", "denzo_gauss_curved",
-  "custom_pivot_sample", "custom_pivot_beam_sources", "round_interpolate",
-  "tophat_nointerpolate", "mosaic_rotation", "divergence_round",
-  "dispersion_dmin", "oversample2_thick_polar", "oversample3_omega",
-  "water_sparse_defaultF", "roi_flux_exposure", "noise_seed",
-  "rotation_series", "phi_carryover",
-};
-
 static NbModel *
 load (const char *c, const char *precision)
 {
@@ -201,12 +191,12 @@ main (int argc, char **argv)
   nb_backend_free (b);
   nb_model_free (probe);
 
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    gchar *name = g_strdup_printf ("/gpu/image/%s", cases[i]);
-    g_test_add_data_func (name, cases[i], test_case);
+  for (guint i = 0; i < GOLDEN_N_CASES; i++) {
+    gchar *name = g_strdup_printf ("/gpu/image/%s", golden_cases[i]);
+    g_test_add_data_func (name, golden_cases[i], test_case);
     g_free (name);
-    name = g_strdup_printf ("/gpu/trace/%s", cases[i]);
-    g_test_add_data_func (name, cases[i], test_trace);
+    name = g_strdup_printf ("/gpu/trace/%s", golden_cases[i]);
+    g_test_add_data_func (name, golden_cases[i], test_trace);
     g_free (name);
   }
   g_test_add_func ("/gpu/streaming", test_streaming);

@@ -10,16 +10,6 @@
 #include "golden_compare.h"
 #include "nb_trace.h"
 
-static const char *cases[] = {
-  "mosflm_basic", "mosflm_mat_energy", "xds_orgxy_twotheta",
-  "dials_detrot_thick", "adxv_pointpixel_nopolar", "denzo_gauss_curved",
-  "custom_pivot_sample", "custom_pivot_beam_sources", "round_interpolate",
-  "tophat_nointerpolate", "mosaic_rotation", "divergence_round",
-  "dispersion_dmin", "oversample2_thick_polar", "oversample3_omega",
-  "water_sparse_defaultF", "roi_flux_exposure", "noise_seed",
-  "rotation_series", "phi_carryover",
-};
-
 static gchar **
 trace_c_lines (const char *text)
 {
@@ -125,9 +115,9 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  for (guint i = 0; i < G_N_ELEMENTS (cases); i++) {
-    gchar *name = g_strdup_printf ("/trace/%s", cases[i]);
-    g_test_add_data_func (name, cases[i], test_case_trace);
+  for (guint i = 0; i < GOLDEN_N_CASES; i++) {
+    gchar *name = g_strdup_printf ("/trace/%s", golden_cases[i]);
+    g_test_add_data_func (name, golden_cases[i], test_case_trace);
     g_free (name);
   }
   return g_test_run ();
