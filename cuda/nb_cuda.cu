@@ -389,9 +389,8 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
   Slot *sl = &self->slot[0];
   gboolean f32 = element_size_float (self);
   gsize tbytes = self->n_orient * (f32 ? sizeof (float) : sizeof (double));
-  int *coords;
+  int *coords, *which;
   int n_in = 0;
-  int *which = g_new (int, n);
 
   CHECK (cudaSetDevice (self->device));
   if (self->last_frame != frame) {
@@ -413,6 +412,7 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
     self->trace_capacity = n;
   }
   coords = g_new (int, 2 * n);
+  which = g_new (int, n);
   for (int i = 0; i < n; i++) {
     NbTracePixel *t = pixels[i];
     g_array_set_size (t->visits, 0);
@@ -432,12 +432,15 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
   }
   if (n_in > 0) {
     fill_orientations (self, sl, frame);
-    CHECK (cudaMemcpy (sl->d_orient, sl->h_orient, 2 * tbytes,
-            cudaMemcpyHostToDevice));
-    CHECK (cudaMemcpy (self->d_coords, coords, 2 * n_in * sizeof (int),
-            cudaMemcpyHostToDevice));
-    CHECK (cudaMemcpy (self->d_trace, self->h_trace,
-            n_in * sizeof (NbTraceDevice), cudaMemcpyHostToDevice));
+    if (!check (cudaMemcpy (sl->d_orient, sl->h_orient, 2 * tbytes,
+                cudaMemcpyHostToDevice), "cudaMemcpy", error)
+        || !check (cudaMemcpy (self->d_coords, coords,
+                2 * n_in * sizeof (int), cudaMemcpyHostToDevice),
+            "cudaMemcpy", error)
+        || !check (cudaMemcpy (self->d_trace, self->h_trace,
+                n_in * sizeof (NbTraceDevice), cudaMemcpyHostToDevice),
+            "cudaMemcpy", error))
+      goto fail;
     if (f32) {
       const float *o = (const float *) sl->d_orient;
       trace_kernel <float> <<<(n_in + 31) / 32, 32>>> (self->dev_model, o,
@@ -449,9 +452,11 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
           o + self->n_orient, self->first_pixel, self->last_switch,
           self->d_coords, n_in, self->d_trace);
     }
-    CHECK (cudaGetLastError ());
-    CHECK (cudaMemcpy (self->h_trace, self->d_trace,
-            n_in * sizeof (NbTraceDevice), cudaMemcpyDeviceToHost));
+    if (!check (cudaGetLastError (), "trace kernel", error)
+        || !check (cudaMemcpy (self->h_trace, self->d_trace,
+                n_in * sizeof (NbTraceDevice), cudaMemcpyDeviceToHost),
+            "cudaMemcpy", error))
+      goto fail;
   }
   for (int j = 0; j < n_in; j++) {
     NbTracePixel *t = pixels[which[j]];
@@ -469,6 +474,11 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
   g_free (coords);
   g_free (which);
   return TRUE;
+
+fail:
+  g_free (coords);
+  g_free (which);
+  return FALSE;
 }
 
 static void

@@ -316,22 +316,27 @@ gboolean
 nb_backend_trace_map (NbBackend * b, gint64 frame, NbTraceMap kind,
     float *out, GError ** error)
 {
+  /* batches of pixels, so that a device backend's trace records stay small */
+  enum { BATCH = 256 };
   const NbDetector *d = &b->model->det;
-  NbTracePixel **row = g_new (NbTracePixel *, d->fpixels);
+  gsize npix = (gsize) d->fpixels * d->spixels;
+  NbTracePixel *batch[BATCH];
   gboolean ok = TRUE;
 
-  for (int f = 0; f < d->fpixels; f++)
-    row[f] = nb_trace_pixel_new (0, f);
-  for (int s = 0; ok && s < d->spixels; s++) {
-    for (int f = 0; f < d->fpixels; f++)
-      row[f]->spixel = s;
-    ok = nb_backend_trace (b, frame, row, d->fpixels, error);
-    for (int f = 0; ok && f < d->fpixels; f++)
-      out[(gsize) s * d->fpixels + f] = nb_trace_map_value (row[f], kind);
+  for (int i = 0; i < BATCH; i++)
+    batch[i] = nb_trace_pixel_new (0, 0);
+  for (gsize start = 0; ok && start < npix; start += BATCH) {
+    int n = (int) MIN ((gsize) BATCH, npix - start);
+    for (int i = 0; i < n; i++) {
+      batch[i]->spixel = (int) ((start + i) / d->fpixels);
+      batch[i]->fpixel = (int) ((start + i) % d->fpixels);
+    }
+    ok = nb_backend_trace (b, frame, batch, n, error);
+    for (int i = 0; ok && i < n; i++)
+      out[start + i] = nb_trace_map_value (batch[i], kind);
   }
-  for (int f = 0; f < d->fpixels; f++)
-    nb_trace_pixel_free (row[f]);
-  g_free (row);
+  for (int i = 0; i < BATCH; i++)
+    nb_trace_pixel_free (batch[i]);
   return ok;
 }
 
