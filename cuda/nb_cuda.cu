@@ -252,6 +252,7 @@ typedef struct {
   int trace_capacity;
   size_t npix;
   size_t max_smem;              /* shared memory a block may use for tables */
+  GThreadPool *copy_pool;       /* copies frames out of pinned memory */
   int min_blocks;               /* register cap of the render kernels */
 } NbCudaBackend;
 
@@ -351,6 +352,62 @@ cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
   return TRUE;
 }
 
+/* Copying a 64 MiB frame out of pinned memory takes one core ~10 ms: as
+ * long as the GPU renders a frame; split it across a few threads. */
+typedef struct {
+  float *dst;
+  const float *src;
+  size_t n;
+  GMutex *lock;
+  GCond *cond;
+  int *pending;
+} CopyChunk;
+
+static void
+copy_chunk (gpointer data, gpointer user_data)
+{
+  CopyChunk *c = (CopyChunk *) data;
+  (void) user_data;
+  memcpy (c->dst, c->src, c->n * sizeof (float));
+  g_mutex_lock (c->lock);
+  if (--*c->pending == 0)
+    g_cond_signal (c->cond);
+  g_mutex_unlock (c->lock);
+}
+
+static void
+copy_frame (NbCudaBackend * self, float *dst, const float *src, size_t n)
+{
+  enum { PARTS = 4 };
+  CopyChunk chunk[PARTS];
+  GMutex lock;
+  GCond cond;
+  int pending = PARTS;
+
+  if (self->copy_pool == NULL || n < ((size_t) 1 << 20)) {
+    memcpy (dst, src, n * sizeof (float));
+    return;
+  }
+  g_mutex_init (&lock);
+  g_cond_init (&cond);
+  for (int i = 0; i < PARTS; i++) {
+    size_t a = n * i / PARTS, b = n * (i + 1) / PARTS;
+    chunk[i].dst = dst + a;
+    chunk[i].src = src + a;
+    chunk[i].n = b - a;
+    chunk[i].lock = &lock;
+    chunk[i].cond = &cond;
+    chunk[i].pending = &pending;
+    g_thread_pool_push (self->copy_pool, &chunk[i], NULL);
+  }
+  g_mutex_lock (&lock);
+  while (pending > 0)
+    g_cond_wait (&cond, &lock);
+  g_mutex_unlock (&lock);
+  g_mutex_clear (&lock);
+  g_cond_clear (&cond);
+}
+
 static gboolean
 cuda_fetch (NbBackend * backend, gint64 frame, float *image,
     double *omega_sum, GError ** error)
@@ -361,7 +418,7 @@ cuda_fetch (NbBackend * backend, gint64 frame, float *image,
   if (sl->frame != frame && !cuda_submit (backend, frame, error))
     return FALSE;
   CHECK (cudaEventSynchronize (sl->done));
-  memcpy (image, sl->h_image, self->npix * sizeof (float));
+  copy_frame (self, image, sl->h_image, self->npix);
   if (omega_sum)
     *omega_sum = *sl->h_omega;
   self->last_switch = *sl->h_switch;
@@ -512,6 +569,8 @@ cuda_free (NbBackend * backend)
   cudaFree (self->d_trace);
   cudaFree (self->d_coords);
   cudaFreeHost (self->h_trace);
+  if (self->copy_pool)
+    g_thread_pool_free (self->copy_pool, FALSE, TRUE);
   g_free (self->h_orient_d);
   g_free (self);
 }
@@ -621,6 +680,8 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
   self->first_pixel = nb_first_rendered_pixel (&model->det);
   self->last_frame = -1;
   self->last_switch = NO_SWITCH;
+  self->copy_pool = g_thread_pool_new (copy_chunk, NULL,
+      MIN (4, (int) g_get_num_processors ()), FALSE, NULL);
   {
     /* NB_CUDA_MIN_BLOCKS (1-4) overrides the register cap, for tuning */
     const char *env = g_getenv ("NB_CUDA_MIN_BLOCKS");
