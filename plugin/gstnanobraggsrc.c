@@ -762,43 +762,48 @@ push_eos (GstNanoBraggSrc * self)
   gst_pad_push_event (self->tracepad, ev);
 }
 
-/* Live mode: wait for PLAYING, then for the frame's end on the clock. */
+/* Live mode: wait for PLAYING, then for the frame's end on the clock.
+ * A pause (PLAYING->PAUSED) unschedules the wait: wait for PLAYING again.
+ * FALSE only when flushing or stopping. */
 static gboolean
 wait_live (GstNanoBraggSrc * self, GstClockTime pts, GstClockTime duration)
 {
-  GstClock *clock;
-  GstClockTime base, running;
-  GstClockReturn cret;
+  for (;;) {
+    GstClock *clock;
+    GstClockTime base, running;
+    GstClockReturn cret;
 
-  GST_OBJECT_LOCK (self);
-  while (!self->playing && !self->flushing)
-    g_cond_wait (&self->playing_cond, GST_OBJECT_GET_LOCK (self));
-  if (self->flushing) {
+    GST_OBJECT_LOCK (self);
+    while (!self->playing && !self->flushing)
+      g_cond_wait (&self->playing_cond, GST_OBJECT_GET_LOCK (self));
+    if (self->flushing) {
+      GST_OBJECT_UNLOCK (self);
+      return FALSE;
+    }
+    clock = GST_ELEMENT_CLOCK (self) ?
+        gst_object_ref (GST_ELEMENT_CLOCK (self)) : NULL;
+    base = GST_ELEMENT_CAST (self)->base_time;
+    running = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
+        pts);
+    if (clock == NULL || !GST_CLOCK_TIME_IS_VALID (running)) {
+      GST_OBJECT_UNLOCK (self);
+      if (clock)
+        gst_object_unref (clock);
+      return TRUE;
+    }
+    /* like a detector, a frame exists once its exposure is over */
+    self->clock_id = gst_clock_new_single_shot_id (clock,
+        base + running + duration);
     GST_OBJECT_UNLOCK (self);
-    return FALSE;
-  }
-  clock = GST_ELEMENT_CLOCK (self) ? gst_object_ref (GST_ELEMENT_CLOCK (self))
-      : NULL;
-  base = GST_ELEMENT_CAST (self)->base_time;
-  running = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
-      pts);
-  if (clock == NULL || !GST_CLOCK_TIME_IS_VALID (running)) {
+    cret = gst_clock_id_wait (self->clock_id, NULL);
+    GST_OBJECT_LOCK (self);
+    gst_clock_id_unref (self->clock_id);
+    self->clock_id = NULL;
     GST_OBJECT_UNLOCK (self);
-    if (clock)
-      gst_object_unref (clock);
-    return TRUE;
+    gst_object_unref (clock);
+    if (cret != GST_CLOCK_UNSCHEDULED)
+      return TRUE;
   }
-  /* like a detector, a frame exists once its exposure is over */
-  self->clock_id = gst_clock_new_single_shot_id (clock,
-      base + running + duration);
-  GST_OBJECT_UNLOCK (self);
-  cret = gst_clock_id_wait (self->clock_id, NULL);
-  GST_OBJECT_LOCK (self);
-  gst_clock_id_unref (self->clock_id);
-  self->clock_id = NULL;
-  GST_OBJECT_UNLOCK (self);
-  gst_object_unref (clock);
-  return cret != GST_CLOCK_UNSCHEDULED;
 }
 
 static GstBuffer *

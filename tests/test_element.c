@@ -420,6 +420,45 @@ test_live (void)
   g_ptr_array_unref (s);
 }
 
+/* A live stream paused and resumed carries on to EOS. */
+static void
+test_live_pause_resume (void)
+{
+  GstElement *pipe, *sink;
+  GstBus *bus;
+  GstMessage *msg;
+  guint n = 0;
+  GstSample *smp;
+
+  enter_inputs ();
+  pipe = gst_parse_launch (SMALL "is-live=true framerate=20/1 num-frames=8 "
+      "! appsink wait-on-eos=false name=frames sync=false", NULL);
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "frames");
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  smp = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 10 * GST_SECOND);
+  g_assert_nonnull (smp);
+  gst_sample_unref (smp);
+  n++;
+  gst_element_set_state (pipe, GST_STATE_PAUSED);
+  g_usleep (150000);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  while ((smp = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 0))) {
+    gst_sample_unref (smp);
+    n++;
+  }
+  g_assert_cmpuint (n, ==, 8);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+}
+
 static void
 expect_error (const char *props, const char *needle)
 {
@@ -576,6 +615,7 @@ main (int argc, char **argv)
       test_trace_text_matches_cli);
   g_test_add_func ("/nanobraggsrc/seek", test_seek);
   g_test_add_func ("/nanobraggsrc/live", test_live);
+  g_test_add_func ("/nanobraggsrc/live-pause-resume", test_live_pause_resume);
   g_test_add_func ("/nanobraggsrc/bad-properties", test_bad_properties);
   g_test_add_func ("/nanobraggsrc/state-cycling", test_state_cycling);
   g_test_add_func ("/nanobraggsrc/properties-documented",
