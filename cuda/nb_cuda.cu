@@ -24,8 +24,8 @@ extern "C" {
 
 /* ---- the per-pixel template, for the device ---- */
 
-#define NB_TRACE_MAX_VISITS 256
-#define NB_TRACE_MAX_STEPS 2048
+#define NB_TRACE_MAX_VISITS 128
+#define NB_TRACE_MAX_STEPS 1024
 
 /* Trace records in fixed arrays (no allocation on the device). */
 typedef struct {
@@ -194,7 +194,7 @@ template <typename T>
 __global__ void
 trace_kernel (const NbModel m, const T * orient, const T * orient_first,
     long long first_pixel, unsigned long long last_switch,
-    const int *coords, int n, NbTraceDevice * out)
+    const int *coords, int n, double phi_start, NbTraceDevice * out)
 {
   int i = blockIdx.x * blockDim.x + threadIdx.x;
   if (i >= n)
@@ -204,7 +204,6 @@ trace_kernel (const NbModel m, const T * orient, const T * orient_first,
   NbTraceDevice *tr = &out[i];
   gboolean interp = m.xtal.interpolate && (unsigned long long) index <= last_switch;
   double omega = 0.0;
-  double phi_start = tr->phi_start;
 
   tr->n_visits = 0;
   tr->n_steps = 0;
@@ -317,9 +316,11 @@ cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
   CHECK (cudaSetDevice (self->device));
   if (sl->frame == frame)
     return TRUE;
-  if (sl->frame >= 0)
+  if (sl->frame != -1)
     CHECK (cudaEventSynchronize (sl->done));
-  /* the pinned table may still be in flight for the previous frame */
+  /* the pinned table may still be in flight for the previous frame; until
+   * this submission is complete the slot holds no usable frame */
+  sl->frame = -2;
   fill_orientations (self, sl, frame);
   CHECK (cudaMemcpyAsync (sl->d_orient, sl->h_orient, 2 * tbytes,
           cudaMemcpyHostToDevice, sl->stream));
@@ -450,6 +451,10 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
   int n_in = 0;
 
   CHECK (cudaSetDevice (self->device));
+  /* the trace borrows slot 0's tables: let both slots finish first */
+  for (int i = 0; i < 2; i++)
+    if (self->slot[i].frame != -1)
+      CHECK (cudaEventSynchronize (self->slot[i].done));
   if (self->last_frame != frame) {
     float *scratch = g_new (float, self->npix);
     gboolean ok = cuda_render (backend, frame, scratch, NULL, error);
@@ -462,6 +467,8 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
     cudaFree (self->d_coords);
     cudaFreeHost (self->h_trace);
     self->d_trace = NULL;
+    self->d_coords = NULL;
+    self->h_trace = NULL;
     self->trace_capacity = 0;
     CHECK (cudaMalloc (&self->d_trace, n * sizeof (NbTraceDevice)));
     CHECK (cudaMalloc (&self->d_coords, 2 * n * sizeof (int)));
@@ -484,7 +491,6 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
       continue;
     coords[2 * n_in] = t->spixel;
     coords[2 * n_in + 1] = t->fpixel;
-    self->h_trace[n_in].phi_start = t->phi_start;
     which[n_in++] = i;
   }
   if (n_in > 0) {
@@ -493,21 +499,18 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
                 cudaMemcpyHostToDevice), "cudaMemcpy", error)
         || !check (cudaMemcpy (self->d_coords, coords,
                 2 * n_in * sizeof (int), cudaMemcpyHostToDevice),
-            "cudaMemcpy", error)
-        || !check (cudaMemcpy (self->d_trace, self->h_trace,
-                n_in * sizeof (NbTraceDevice), cudaMemcpyHostToDevice),
             "cudaMemcpy", error))
       goto fail;
     if (f32) {
       const float *o = (const float *) sl->d_orient;
       trace_kernel <float> <<<(n_in + 31) / 32, 32>>> (self->dev_model, o,
           o + self->n_orient, self->first_pixel, self->last_switch,
-          self->d_coords, n_in, self->d_trace);
+          self->d_coords, n_in, pixels[which[0]]->phi_start, self->d_trace);
     } else {
       const double *o = sl->d_orient;
       trace_kernel <double> <<<(n_in + 31) / 32, 32>>> (self->dev_model, o,
           o + self->n_orient, self->first_pixel, self->last_switch,
-          self->d_coords, n_in, self->d_trace);
+          self->d_coords, n_in, pixels[which[0]]->phi_start, self->d_trace);
     }
     if (!check (cudaGetLastError (), "trace kernel", error)
         || !check (cudaMemcpy (self->h_trace, self->d_trace,
@@ -527,6 +530,7 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
     t->cos_2theta = r->cos_2theta;
     t->I_final = r->I_final;
     t->value = r->value;
+    t->truncated = r->dropped;
   }
   g_free (coords);
   g_free (which);

@@ -80,6 +80,9 @@ nb_trace_format (const NbModel * m, const NbTracePixel * t, GString * out)
       " outside the detector, ROI or mask: not rendered");
   if (!t->inside)
     return;
+  if (t->truncated)
+    g_string_append (out, "TRACE_CONFIG: the device trace records overflowed:"
+        " later sub-pixel visits and phi steps are missing\n");
   for (guint i = 0; i < t->visits->len; i++) {
     const NbTraceVisit *v = &g_array_index (t->visits, NbTraceVisit, i);
     line3 (out, "pix0_vector_meters", d->pix0);

@@ -55,6 +55,7 @@ typedef struct {
   double I_final;
   float value;
   NbPrecision precision;
+  gboolean truncated;           /* the device's fixed records overflowed */
 } NbTracePixel;
 
 /* Per-pixel diagnostic maps (the first sub-pixel's source 0, phi step 0,

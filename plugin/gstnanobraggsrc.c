@@ -129,16 +129,16 @@ static void gst_nanobragg_src_loop (GstNanoBraggSrc * self);
 static GstClockTime
 frame_to_time (GstNanoBraggSrc * self, gint64 frame)
 {
-  return gst_util_uint64_scale (frame, (guint64) self->fps_d * GST_SECOND,
-      self->fps_n);
+  return gst_util_uint64_scale (frame, (guint64) self->run_fps_d * GST_SECOND,
+      self->run_fps_n);
 }
 
 /* The frame whose interval contains @t. */
 static gint64
 time_to_frame (GstNanoBraggSrc * self, GstClockTime t)
 {
-  gint64 f = gst_util_uint64_scale (t, self->fps_n,
-      (guint64) self->fps_d * GST_SECOND);
+  gint64 f = gst_util_uint64_scale (t, self->run_fps_n,
+      (guint64) self->run_fps_d * GST_SECOND);
   while (frame_to_time (self, f + 1) <= t)
     f++;
   return f;
@@ -335,6 +335,13 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     return FALSE;
   }
 
+  if (npix * sizeof (float) > G_MAXUINT) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+        ("a %dx%d frame (%" G_GSIZE_FORMAT " bytes) is larger than a buffer "
+            "pool can hold (4 GiB)", self->model->det.fpixels,
+            self->model->det.spixels, npix * sizeof (float)), (NULL));
+    return FALSE;
+  }
   /* frame buffers are recycled, not allocated per frame */
   self->pool = gst_buffer_pool_new ();
   {
@@ -351,6 +358,10 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
   }
   GST_OBJECT_LOCK (self);
   self->num_frames_cached = self->num_frames;
+  self->run_fps_n = self->fps_n;
+  self->run_fps_d = self->fps_d;
+  self->run_live = self->is_live;
+  self->run_trace_map = self->trace_map;
   GST_OBJECT_UNLOCK (self);
 
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
@@ -461,8 +472,11 @@ gst_nanobragg_src_change_state (GstElement * element,
   }
 
   ret = GST_ELEMENT_CLASS (parent_class)->change_state (element, transition);
-  if (ret == GST_STATE_CHANGE_FAILURE)
+  if (ret == GST_STATE_CHANGE_FAILURE) {
+    if (transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+      gst_nanobragg_src_stop (self);
     return ret;
+  }
 
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
@@ -525,6 +539,13 @@ gst_nanobragg_src_do_seek (GstNanoBraggSrc * self, GstEvent * event)
   }
 
   flush = (flags & GST_SEEK_FLAG_FLUSH) != 0;
+  /* validate before disturbing the stream */
+  seg = self->segment;
+  if (!gst_segment_do_seek (&seg, rate, GST_FORMAT_TIME, flags, start_type,
+          start, stop_type, stop, &update)) {
+    GST_WARNING_OBJECT (self, "invalid seek");
+    return FALSE;
+  }
   if (flush) {
     GstEvent *fs = gst_event_new_flush_start ();
     gst_event_set_seqnum (fs, seqnum);
@@ -536,28 +557,38 @@ gst_nanobragg_src_do_seek (GstNanoBraggSrc * self, GstEvent * event)
 
   /* the task is paused: we hold the stream */
   GST_PAD_STREAM_LOCK (self->srcpad);
+  if (!gst_pad_is_active (self->srcpad) || self->model == NULL) {
+    /* the element is stopping: no new task */
+    GST_PAD_STREAM_UNLOCK (self->srcpad);
+    return FALSE;
+  }
   if (flush) {
     GstEvent *fs = gst_event_new_flush_stop (TRUE);
     gst_event_set_seqnum (fs, seqnum);
     gst_pad_push_event (self->srcpad, gst_event_ref (fs));
     gst_pad_push_event (self->tracepad, fs);
   }
+  /* recompute from the segment as the stream left it */
   seg = self->segment;
   gst_segment_do_seek (&seg, rate, GST_FORMAT_TIME, flags, start_type, start,
       stop_type, stop, &update);
-  start_frame = time_to_frame (self, seg.start);
+  start_frame = start_type == GST_SEEK_TYPE_NONE ? self->next_frame
+      : time_to_frame (self, seg.start);
   if (GST_CLOCK_TIME_IS_VALID (seg.stop))
-    stop_frame = gst_util_uint64_scale_ceil (seg.stop, self->fps_n,
-        (guint64) self->fps_d * GST_SECOND);
-  /* frame-accurate: the segment starts on the frame's timestamp */
-  seg.start = frame_to_time (self, start_frame);
-  seg.time = seg.start;
-  seg.position = seg.start;
+    stop_frame = gst_util_uint64_scale_ceil (seg.stop, self->run_fps_n,
+        (guint64) self->run_fps_d * GST_SECOND);
+  if (start_type != GST_SEEK_TYPE_NONE) {
+    /* frame-accurate: the segment starts on the frame's timestamp */
+    seg.start = frame_to_time (self, start_frame);
+    seg.time = seg.start;
+    seg.position = seg.start;
+  }
   self->segment = seg;
   self->next_frame = start_frame;
   self->stop_frame = stop_frame;
   self->need_segment = TRUE;
   self->segment_seqnum = seqnum;
+  self->seek_gen++;
   gst_flow_combiner_reset (self->flow_combiner);
   gst_nanobragg_src_unblock (self, FALSE);
   gst_pad_start_task (self->srcpad, (GstTaskFunction) gst_nanobragg_src_loop,
@@ -598,8 +629,8 @@ gst_nanobragg_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
   gboolean live;
 
   GST_OBJECT_LOCK (self);
-  num_frames = self->num_frames;
-  live = self->is_live;
+  num_frames = self->model ? self->num_frames_cached : self->num_frames;
+  live = self->model ? self->run_live : self->is_live;
   GST_OBJECT_UNLOCK (self);
 
   switch (GST_QUERY_TYPE (query)) {
@@ -680,7 +711,7 @@ frame_caps (GstNanoBraggSrc * self, const char *media, const char *format)
   return gst_caps_new_simple (media, "format", G_TYPE_STRING, format,
       "width", G_TYPE_INT, self->model->det.fpixels,
       "height", G_TYPE_INT, self->model->det.spixels,
-      "framerate", GST_TYPE_FRACTION, self->fps_n, self->fps_d, NULL);
+      "framerate", GST_TYPE_FRACTION, self->run_fps_n, self->run_fps_d, NULL);
 }
 
 /* F32LE first, then GRAY16_LE; whatever downstream takes. */
@@ -732,7 +763,7 @@ start_streams (GstNanoBraggSrc * self)
   push_stream_start (self, self->tracepad, "trace");
   if (!negotiate_src (self))
     return FALSE;
-  if (self->trace_map != NB_TRACE_MAP_NONE)
+  if (self->run_trace_map != NB_TRACE_MAP_NONE)
     trace_caps = frame_caps (self, "video/x-diffraction", "F32LE");
   else
     trace_caps = gst_caps_new_simple ("text/x-raw", "format", G_TYPE_STRING,
@@ -880,14 +911,14 @@ render_trace (GstNanoBraggSrc * self, gint64 frame, GError ** error)
 {
   const NbModel *m = self->model;
 
-  if (self->trace_map != NB_TRACE_MAP_NONE) {
+  if (self->run_trace_map != NB_TRACE_MAP_NONE) {
     gsize npix = (gsize) m->det.fpixels * m->det.spixels;
     GstBuffer *buf = gst_buffer_new_allocate (NULL, npix * sizeof (float),
         NULL);
     GstMapInfo map;
     gboolean ok;
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
-    ok = nb_backend_trace_map (self->backend, frame, self->trace_map,
+    ok = nb_backend_trace_map (self->backend, frame, self->run_trace_map,
         (float *) map.data, error);
     gst_buffer_unmap (buf, &map);
     if (!ok) {
@@ -940,7 +971,8 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
   GError *error = NULL;
   gint64 frame = self->next_frame, last;
   GstClockTime pts, dur;
-  gboolean live;
+  gboolean live, trace_linked;
+  guint gen;
 
   if (!self->started && !start_streams (self)) {
     ret = GST_FLOW_NOT_NEGOTIATED;
@@ -949,10 +981,9 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
   if (self->need_segment)
     push_segments (self);
 
-  GST_OBJECT_LOCK (self);
-  last = self->num_frames;
-  live = self->is_live;
-  GST_OBJECT_UNLOCK (self);
+  gen = self->seek_gen;
+  last = self->num_frames_cached;
+  live = self->run_live;
   if (self->stop_frame >= 0 && (last < 0 || self->stop_frame < last))
     last = self->stop_frame;
   if (last >= 0 && frame >= last) {
@@ -976,7 +1007,8 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
   stamp (buf, frame, pts, dur);
 
   /* nothing is traced for an unlinked trace pad */
-  if (gst_pad_is_linked (self->tracepad)) {
+  trace_linked = gst_pad_is_linked (self->tracepad);
+  if (trace_linked) {
     tbuf = render_trace (self, frame, &error);
     if (tbuf == NULL && error != NULL) {
       gst_buffer_unref (buf);
@@ -984,20 +1016,24 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
     }
   }
 
+  self->segment.position = pts;
   ret = gst_pad_push (self->srcpad, buf);
   ret = gst_flow_combiner_update_pad_flow (self->flow_combiner, self->srcpad,
       ret);
-  if (!gst_pad_is_linked (self->tracepad)) {
+  if (!trace_linked) {
     trace_ret = GST_FLOW_NOT_LINKED;
   } else if (tbuf != NULL) {
     stamp (tbuf, frame, pts, dur);
     trace_ret = gst_pad_push (self->tracepad, tbuf);
   } else {
-    trace_ret = gst_pad_push_event (self->tracepad,
-        gst_event_new_gap (pts, dur)) ? GST_FLOW_OK : GST_FLOW_FLUSHING;
+    /* a refused GAP (a branch at EOS) must not stop the frames */
+    gst_pad_push_event (self->tracepad, gst_event_new_gap (pts, dur));
+    trace_ret = GST_FLOW_OK;
   }
   ret = gst_flow_combiner_update_pad_flow (self->flow_combiner,
       self->tracepad, trace_ret);
+  if (gen != self->seek_gen)
+    return;                     /* a seek from inside a push took over */
   self->next_frame = frame + 1;
   if (ret != GST_FLOW_OK)
     goto pause;
@@ -1013,7 +1049,10 @@ render_error:
 
 pause:
   GST_DEBUG_OBJECT (self, "pausing: %s", gst_flow_get_name (ret));
-  if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
+  if (ret == GST_FLOW_EOS) {
+    /* downstream wants no more: end the stream as basesrc does */
+    push_eos (self);
+  } else if (ret == GST_FLOW_NOT_LINKED || ret < GST_FLOW_EOS) {
     GST_ELEMENT_FLOW_ERROR (self, ret);
     push_eos (self);
   }
@@ -1139,6 +1178,8 @@ gst_nanobragg_src_init (GstNanoBraggSrc * self)
   self->device = NB_DEVICE_AUTO;
   self->trace_map = NB_TRACE_MAP_NONE;
   self->last_seek_seqnum = GST_SEQNUM_INVALID;
+  self->run_fps_n = DEFAULT_FPS_N;
+  self->run_fps_d = DEFAULT_FPS_D;
   g_cond_init (&self->playing_cond);
   gst_segment_init (&self->segment, GST_FORMAT_TIME);
 }

@@ -48,7 +48,12 @@ struct _GstNanoBraggSrc
   GArray *trace_coords;         /* pairs of ints: slow, fast */
   float *scratch;               /* float frame for GRAY16 conversion */
   GstBufferPool *pool;          /* F32LE frame buffers */
-  gint64 num_frames_cached;     /* num-frames at start (streaming thread) */
+  /* properties as they were at start: the stream uses these */
+  gint64 num_frames_cached;
+  gint run_fps_n, run_fps_d;
+  gboolean run_live;
+  NbTraceMap run_trace_map;
+  guint seek_gen;               /* bumped by every seek (stream lock) */
   guint16 *counts;
 
   /* streaming state (stream lock, or object lock where noted) */

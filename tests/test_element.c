@@ -459,6 +459,22 @@ test_live_pause_resume (void)
   gst_object_unref (pipe);
 }
 
+/* Downstream returning EOS (identity eos-after) ends an unbounded series
+ * with an EOS event, as basesrc does. */
+static void
+test_downstream_eos (void)
+{
+  GPtrArray *s;
+
+  enter_inputs ();
+  s = run_pipeline (SMALL "num-frames=-1 ! identity eos-after=3 ! appsink "
+      "wait-on-eos=false name=frames sync=false", NULL, NULL);
+  /* identity passes 2 buffers and answers EOS to the 3rd; the pipeline
+   * only reaches EOS (instead of hanging) if the source sends it */
+  g_assert_cmpuint (s->len, ==, 2);
+  g_ptr_array_unref (s);
+}
+
 static void
 expect_error (const char *props, const char *needle)
 {
@@ -616,6 +632,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nanobraggsrc/seek", test_seek);
   g_test_add_func ("/nanobraggsrc/live", test_live);
   g_test_add_func ("/nanobraggsrc/live-pause-resume", test_live_pause_resume);
+  g_test_add_func ("/nanobraggsrc/downstream-eos", test_downstream_eos);
   g_test_add_func ("/nanobraggsrc/bad-properties", test_bad_properties);
   g_test_add_func ("/nanobraggsrc/state-cycling", test_state_cycling);
   g_test_add_func ("/nanobraggsrc/properties-documented",
