@@ -158,7 +158,7 @@ static void
 run_workers (FrameJob * job, int threads)
 {
   GThread **pool;
-  int n = MIN (threads, job->m->det.spixels);
+  int n = MIN (threads, job->m->det.spixels), started = 0;
 
   job->next_row = 0;
   if (n <= 1) {
@@ -166,9 +166,16 @@ run_workers (FrameJob * job, int threads)
     return;
   }
   pool = g_new (GThread *, n);
-  for (int i = 0; i < n; i++)
-    pool[i] = g_thread_new ("nb-render", frame_worker, job);
-  for (int i = 0; i < n; i++)
+  for (int i = 0; i < n; i++) {
+    /* a thread that cannot be created is not fatal: the others (or this
+     * thread) take its rows */
+    pool[started] = g_thread_try_new ("nb-render", frame_worker, job, NULL);
+    if (pool[started] != NULL)
+      started++;
+  }
+  if (started == 0)
+    frame_worker (job);
+  for (int i = 0; i < started; i++)
     g_thread_join (pool[i]);
   g_free (pool);
 }
