@@ -6,13 +6,6 @@
 #include <math.h>
 #include <string.h>
 
-static gboolean
-in_roi (const NbDetector * d, int f, int s)
-{
-  return !(f < d->roi_xmin || f > d->roi_xmax || s < d->roi_ymin
-      || s > d->roi_ymax);
-}
-
 void
 nb_image_smv_header (const NbModel * m, double phi_deg, NbSmvHeader * h)
 {
@@ -54,7 +47,7 @@ nb_image_to_counts (const NbModel * m, const float *image, double scale,
     for (int f = 0; f < d->fpixels; f++) {
       gsize i = (gsize) s * d->fpixels + f;
       double test;
-      if (!in_roi (d, f, s))
+      if (!nb_pixel_in_roi (d, f, s))
         continue;
       test = image[i] * scale + adc;
       if (test > 65535.0)
@@ -81,7 +74,7 @@ nb_image_to_noise (const NbModel * m, const float *image, long seed,
     for (int f = 0; f < d->fpixels; f++) {
       gsize i = (gsize) s * d->fpixels + f;
       double test;
-      if (!in_roi (d, f, s))
+      if (!nb_pixel_in_roi (d, f, s))
         continue;
       test = nb_rng_poisson (&rng, image[i]);
       sum += test;
@@ -115,7 +108,7 @@ nb_image_write_pgm (const NbModel * m, const float *image, double scale,
     for (int f = 0; f < d->fpixels; f++) {
       gsize i = (gsize) s * d->fpixels + f;
       double test = 0.0;
-      if (in_roi (d, f, s)) {
+      if (nb_pixel_in_roi (d, f, s)) {
         test = image[i] * scale;
         if (test > 255.0)
           test = 255.0;

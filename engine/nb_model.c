@@ -98,7 +98,6 @@ nb_model_new (const NbParams * params, GString * log, GError ** error)
 {
   NbModel *m;
   NbParams *p;
-  const double RTD = 180.0 * M_1_PI;
 
   if (!nb_params_validate (params, error))
     return NULL;
@@ -171,7 +170,6 @@ nb_model_new (const NbParams * params, GString * log, GError ** error)
     }
     m->steps = (int) steps;
   }
-  (void) RTD;
   return m;
 
 fail:

@@ -1,5 +1,6 @@
-/* nb_physics.h - the per-step formulas shared by the CPU renderer and the
- * trace: lattice transforms, polarization, tricubic interpolation. */
+/* nb_physics.h - the per-step formulas shared by the CPU and CUDA
+ * renderers and the traces: lattice transforms, polarization, tricubic
+ * interpolation. */
 #ifndef NB_PHYSICS_H
 #define NB_PHYSICS_H
 
@@ -7,34 +8,6 @@
 #include "nb_vec.h"
 
 #include <string.h>
-
-/* Fourier transform of a row of N unit cells: sin(N x) / sin(x). */
-static inline NB_HD double
-nb_sincg (double x, double N)
-{
-  if (x == 0.0)
-    return N;
-  return sin (x * N) / sin (x);
-}
-
-/* ceil() without a libm call or a data-dependent branch (baseline x86-64
- * has no SSE4.1 rounding instruction); exact for |x| < 2^62. */
-static inline NB_HD double
-nb_ceil (double x)
-{
-  double t = (double) (gint64) x;
-  return t + (double) (t < x);
-}
-
-/* Round to nearest (ties to even) for |x| < 2^51, branch-free: adding and
- * removing 1.5 * 2^52 leaves no fraction bits.  Relies on strict IEEE
- * arithmetic (the project never builds with -ffast-math). */
-static inline NB_HD double
-nb_rint (double x)
-{
-  const double magic = 6755399441055744.0;
-  return (x + magic) - magic;
-}
 
 /* Low 32 bits of a double's / a float's bit pattern. */
 static inline NB_HD int
@@ -135,21 +108,6 @@ nb_sincg_pi (double h, double N)
 }
 
 /* ---- float32 versions (the fast path; see docs/precision.md) ---- */
-
-static inline NB_HD float
-nb_ceilf (float x)
-{
-  float t = (float) (gint32) x;
-  return t + (float) (t < x);
-}
-
-/* round to nearest for |x| < 2^22 (1.5 * 2^23 trick) */
-static inline NB_HD float
-nb_rintf (float x)
-{
-  const float magic = 12582912.0f;
-  return (x + magic) - magic;
-}
 
 /* sin(pi r), |r| <= 1/2, Taylor to r^13 (truncation < 7e-10) */
 static inline NB_HD NB_FORCE_INLINE float

@@ -99,12 +99,19 @@ gboolean nb_backend_trace_map (NbBackend * b, gint64 frame, NbTraceMap kind,
 void nb_orientations_build (const NbModel * m, double phi_start,
     gboolean first, double *out);
 
+/* Inside the -roi rectangle (inclusive bounds). */
+static inline NB_HD gboolean
+nb_pixel_in_roi (const NbDetector * d, int fpixel, int spixel)
+{
+  return !(fpixel < d->roi_xmin || fpixel > d->roi_xmax
+      || spixel < d->roi_ymin || spixel > d->roi_ymax);
+}
+
 /* Outside the ROI or zero in the mask: not rendered, exactly 0. */
 static inline NB_HD gboolean
 nb_pixel_skipped (const NbDetector * d, int fpixel, int spixel)
 {
-  if (fpixel < d->roi_xmin || fpixel > d->roi_xmax || spixel < d->roi_ymin
-      || spixel > d->roi_ymax)
+  if (!nb_pixel_in_roi (d, fpixel, spixel))
     return TRUE;
   return d->mask != NULL && d->mask[(gsize) spixel * d->fpixels + fpixel] == 0;
 }

@@ -28,6 +28,7 @@ typedef struct {
   double *orient;               /* per frame: [phi][domain] a b c (m) */
   double *orient_first;         /* the same for the image's first phi loop */
   float *orient_f, *orient_first_f;     /* float copies (float32 mode) */
+  gint64 orient_frame;          /* the frame the tables hold, -1 = none */
   /* where the last frame's interpolation switch went off (-1: never) and
    * its first rendered pixel, so that traces follow the same path */
   gint64 last_switch, last_first_pixel;
@@ -56,6 +57,10 @@ prepare_orientations (NbCpuBackend * self, gint64 frame)
   const NbModel *m = self->parent.model;
   double phi = nb_model_frame_phi (m, frame);
 
+  /* traces (a trace map asks once per batch) reuse the frame's tables */
+  if (self->orient_frame == frame)
+    return;
+  self->orient_frame = frame;
   nb_orientations_build (m, phi, FALSE, self->orient);
   nb_orientations_build (m, phi, TRUE, self->orient_first);
   for (gsize i = 0; i < self->n_orient_values; i++) {
@@ -316,6 +321,7 @@ nb_backend_cpu_new (const NbModel * model, int threads,
   self->last_frame = -1;
   self->last_switch = -1;
   self->last_first_pixel = -1;
+  self->orient_frame = -1;
   return &self->parent;
 }
 
