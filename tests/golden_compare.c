@@ -4,6 +4,7 @@
 
 #include <glib/gstdio.h>
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 const GoldenTolerance golden_float64 = {
@@ -148,6 +149,42 @@ golden_load_model_edited (const char *args_path, const char *inputs_dir,
     const char *from, const char *to, const char *extra)
 {
   return load_model (args_path, inputs_dir, 0, NULL, from, to, extra);
+}
+
+NbModel *
+golden_load_case (const char *c, const char *extra)
+{
+  gboolean series = strcmp (c, "rotation_series") == 0;
+  gchar *args = g_build_filename (golden_dir (), c, series ? "args.0" : "args",
+      NULL);
+  gchar *in = g_build_filename (golden_dir (), "inputs", NULL);
+  gchar *flags = g_strdup_printf ("%s %s",
+      strcmp (c, "phi_carryover") == 0 ? "-phi_carryover" : "",
+      extra ? extra : "");
+  NbModel *m = golden_load_model_edited (args, in, NULL, NULL, flags);
+
+  g_free (flags);
+  g_free (args);
+  g_free (in);
+  return m;
+}
+
+void
+golden_trace_pixel (const char *c, int *spixel, int *fpixel)
+{
+  gchar *path = g_build_filename (golden_dir (), c, "trace_pixel.txt", NULL);
+  gchar *text = NULL, **rows;
+
+  *spixel = *fpixel = -1;
+  g_assert_true (g_file_get_contents (path, &text, NULL, NULL));
+  rows = g_strsplit (text, "\n", -1);
+  for (int i = 0; rows[i]; i++)
+    if (rows[i][0] != '#' && rows[i][0] != '\0')
+      g_assert_cmpint (sscanf (rows[i], "%d %d", spixel, fpixel), ==, 2);
+  g_assert_cmpint (*spixel, >=, 0);
+  g_strfreev (rows);
+  g_free (text);
+  g_free (path);
 }
 
 float *

@@ -34,6 +34,13 @@ NbModel *golden_load_model_edited (const char *args_path,
     const char *inputs_dir, const char *from, const char *to,
     const char *extra);
 
+/* Golden case @c as the reference ran it (args.0 for rotation_series,
+ * with -phi_carryover for phi_carryover), @extra flags (or NULL) after. */
+NbModel *golden_load_case (const char *c, const char *extra);
+
+/* The pixel traced in case @c (trace_pixel.txt: "slow fast"). */
+void golden_trace_pixel (const char *c, int *spixel, int *fpixel);
+
 /* Renders frame @frame of @m with the CPU backend. */
 float *golden_render (const NbModel * m, int threads, gint64 frame,
     double *omega_sum);

@@ -15,15 +15,8 @@
 static NbModel *
 load (const char *c, const char *precision)
 {
-  gboolean series = strcmp (c, "rotation_series") == 0;
-  gchar *args = g_build_filename (golden_dir (), c, series ? "args.0" : "args",
-      NULL);
-  gchar *in = g_build_filename (golden_dir (), "inputs", NULL);
-  gchar *extra = g_strdup_printf ("-precision %s%s", precision,
-      strcmp (c, "phi_carryover") == 0 ? " -phi_carryover" : "");
-  NbModel *m = golden_load_model_edited (args, in, NULL, NULL, extra);
-  g_free (args);
-  g_free (in);
+  gchar *extra = g_strdup_printf ("-precision %s", precision);
+  NbModel *m = golden_load_case (c, extra);
   g_free (extra);
   return m;
 }
@@ -95,9 +88,7 @@ static void
 test_trace (gconstpointer data)
 {
   const char *c = data;
-  gchar *pix = g_build_filename (golden_dir (), c, "trace_pixel.txt", NULL);
-  gchar *text = NULL, **rows;
-  int s = -1, f = -1;
+  int s, f;
   NbModel *m = load (c, "double");
   GError *error = NULL;
   NbBackend *cpu = nb_backend_select (m, NB_DEVICE_CPU, 0, 0,
@@ -106,11 +97,7 @@ test_trace (gconstpointer data)
       NB_PRECISION_FLOAT64, NULL, &error);
   NbTracePixel *tc, *tg;
 
-  g_assert_true (g_file_get_contents (pix, &text, NULL, NULL));
-  rows = g_strsplit (text, "\n", -1);
-  for (int i = 0; rows[i]; i++)
-    if (rows[i][0] != '#' && rows[i][0] != '\0')
-      g_assert_cmpint (sscanf (rows[i], "%d %d", &s, &f), ==, 2);
+  golden_trace_pixel (c, &s, &f);
   tc = nb_trace_pixel_new (s, f);
   tg = nb_trace_pixel_new (s, f);
   g_assert_true (nb_backend_trace (cpu, 0, &tc, 1, &error));
@@ -137,9 +124,6 @@ test_trace (gconstpointer data)
   nb_backend_free (cpu);
   nb_backend_free (gpu);
   nb_model_free (m);
-  g_strfreev (rows);
-  g_free (text);
-  g_free (pix);
 }
 
 /* submit(N+1) before fetch(N), as the element streams, equals renders. */

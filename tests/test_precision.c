@@ -21,15 +21,8 @@ static void
 test_case (gconstpointer data)
 {
   const char *c = data;
-  gboolean series = strcmp (c, "rotation_series") == 0;
-  gchar *args = g_build_filename (golden_dir (), c, series ? "args.0" : "args",
-      NULL);
-  gchar *in = g_build_filename (golden_dir (), "inputs", NULL);
-  const char *extra = strcmp (c, "phi_carryover") == 0 ? "-phi_carryover" :
-      NULL;
-  gchar *extra32 = g_strdup_printf ("%s -precision float", extra ? extra : "");
-  NbModel *m64 = golden_load_model_edited (args, in, NULL, NULL, extra);
-  NbModel *m32 = golden_load_model_edited (args, in, NULL, NULL, extra32);
+  NbModel *m64 = golden_load_case (c, NULL);
+  NbModel *m32 = golden_load_case (c, "-precision float");
   gsize n = (gsize) m64->det.fpixels * m64->det.spixels;
   float *d = golden_render (m64, 0, 0, NULL);
   float *f = golden_render (m32, 0, 0, NULL);
@@ -58,9 +51,6 @@ test_case (gconstpointer data)
   g_free (f);
   nb_model_free (m64);
   nb_model_free (m32);
-  g_free (extra32);
-  g_free (args);
-  g_free (in);
 }
 
 int

@@ -47,30 +47,17 @@ static void
 test_case_trace (gconstpointer data)
 {
   const char *c = data;
-  gboolean series = strcmp (c, "rotation_series") == 0;
-  gchar *args = g_build_filename (golden_dir (), c, series ? "args.0" : "args",
-      NULL);
-  gchar *pix = g_build_filename (golden_dir (), c, "trace_pixel.txt", NULL);
   gchar *log = g_build_filename (golden_dir (), c, "trace.log", NULL);
-  gchar *in = g_build_filename (golden_dir (), "inputs", NULL);
-  gchar *pix_text = NULL, *ref_text = NULL, **ref, **ours, **rows;
-  NbModel *m = golden_load_model_edited (args, in, NULL, NULL,
-      strcmp (c, "phi_carryover") == 0 ? "-phi_carryover" : NULL);
+  gchar *ref_text = NULL, **ref, **ours;
+  NbModel *m = golden_load_case (c, NULL);
   GError *error = NULL;
   NbBackend *b = nb_backend_cpu_new (m, 0, NB_PRECISION_FLOAT64, &error);
   NbTracePixel *t;
   GString *text = g_string_new (NULL);
-  int spixel = -1, fpixel = -1;
+  int spixel, fpixel;
   guint n_ours, n_ref;
 
-  g_assert_true (g_file_get_contents (pix, &pix_text, NULL, NULL));
-  rows = g_strsplit (pix_text, "\n", -1);
-  for (int i = 0; rows[i]; i++)
-    if (rows[i][0] != '#' && rows[i][0] != '\0')
-      g_assert_cmpint (sscanf (rows[i], "%d %d", &spixel, &fpixel), ==, 2);
-  g_strfreev (rows);
-  g_assert_cmpint (spixel, >=, 0);
-
+  golden_trace_pixel (c, &spixel, &fpixel);
   t = nb_trace_pixel_new (spixel, fpixel);
   g_assert_true (nb_backend_trace (b, 0, &t, 1, &error));
   g_assert_no_error (error);
@@ -100,15 +87,11 @@ test_case_trace (gconstpointer data)
   g_strfreev (ref);
   g_strfreev (ours);
   g_free (ref_text);
-  g_free (pix_text);
   g_string_free (text, TRUE);
   nb_trace_pixel_free (t);
   nb_backend_free (b);
   nb_model_free (m);
-  g_free (args);
-  g_free (pix);
   g_free (log);
-  g_free (in);
 }
 
 int
