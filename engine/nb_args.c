@@ -268,13 +268,12 @@ set_string (gchar ** field, const char *value)
 
 /* Reads @n numbers after flag @i into @out. */
 static gboolean
-take_doubles (int argc, const char *const *argv, int i, int n, double *out,
+take_doubles (const char *const *argv, int i, int n, double *out,
     GError ** error)
 {
   for (int k = 0; k < n; k++)
     if (!parse_double (argv[i], argv[i + 1 + k], &out[k], error))
       return FALSE;
-  (void) argc;
   return TRUE;
 }
 
@@ -297,9 +296,9 @@ apply_fixed (NbParams * p, const NbFlag * f, const char *const *argv, int i,
   double d[4];
   int n[4];
 
-#define D1(field) do { if (!take_doubles (0, argv, i, 1, d, error)) return FALSE; field = d[0]; } while (0)
+#define D1(field) do { if (!take_doubles (argv, i, 1, d, error)) return FALSE; field = d[0]; } while (0)
 #define I1(field) do { if (!take_ints (argv, i, 1, n, error)) return FALSE; field = n[0]; } while (0)
-#define V3(field) do { if (!take_doubles (0, argv, i, 3, d, error)) return FALSE; \
+#define V3(field) do { if (!take_doubles (argv, i, 3, d, error)) return FALSE; \
       field[0] = d[0]; field[1] = d[1]; field[2] = d[2]; \
       p->convention = NB_CONVENTION_CUSTOM; } while (0)
 
@@ -579,7 +578,7 @@ nb_args_apply (NbParams * p, int argc, const char *const *argv,
         return FALSE;
       }
       memset (p->cell, 0, sizeof (p->cell));
-      if (!take_doubles (argc, argv, i, n, p->cell, error))
+      if (!take_doubles (argv, i, n, p->cell, error))
         return FALSE;
       p->user_cell = TRUE;
       i += 1 + n;
@@ -597,7 +596,7 @@ nb_args_apply (NbParams * p, int argc, const char *const *argv,
             "%s: expects three angles (degrees) or 'random'", arg);
         return FALSE;
       }
-      if (!take_doubles (argc, argv, i, 3, p->misset, error))
+      if (!take_doubles (argv, i, 3, p->misset, error))
         return FALSE;
       p->misset_set = TRUE;
       p->misset_random = FALSE;
