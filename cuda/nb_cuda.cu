@@ -70,6 +70,7 @@ nearest_F32 (const NbCrystal * x, int h0, int k0, int l0)
 
 #define NB_NEAREST_F_FLOAT nearest_F32
 #include "nb_render_instances.h"
+#include "nb_cuda_fast.cuh"
 
 #define NO_SWITCH 0xFFFFFFFFFFFFFFFFull
 
@@ -241,6 +242,9 @@ typedef struct {
   float *d_F32;
   guint16 *d_mask;
   gsize n_orient;               /* doubles per table */
+  gboolean fast;                /* fast_kernel renders the frames */
+  FastBox <float> box_f;
+  FastBox <double> box_d;
   double *h_orient_d;           /* host scratch, double tables */
   Slot slot[2];
   gint64 first_pixel;
@@ -305,13 +309,90 @@ fill_orientations (NbCudaBackend * self, Slot * sl, gint64 frame)
   }
 }
 
+/* The tables as fast_kernel reads them: rows padded to FastRow<T>::stride
+ * values.  Returns their size in bytes. */
+template <typename T>
+static gsize
+pack_fast_rows (const double *rows9, gsize n_rows, T * out)
+{
+  const int stride = FastRow <T>::stride;
+  for (gsize r = 0; r < n_rows; r++) {
+    for (int i = 0; i < 9; i++)
+      out[r * stride + i] = (T) rows9[r * 9 + i];
+    for (int i = 9; i < stride; i++)
+      out[r * stride + i] = 0;
+  }
+  return n_rows * stride * sizeof (T);
+}
+
+/* Uploads the frame's tables for fast_kernel and launches it. */
+static cudaError_t
+launch_fast (NbCudaBackend * self, Slot * sl, gint64 frame)
+{
+  const NbModel *m = self->parent.model;
+  gsize rows = self->n_orient / 9;
+  double phi = nb_model_frame_phi (m, frame);
+  dim3 block (32, 8);
+  dim3 grid ((m->det.fpixels + 31) / 32, (m->det.spixels + 7) / 8);
+  gsize bytes;
+  cudaError_t e;
+
+  /* both tables, the carried-in one second, padded alike */
+  nb_orientations_build (m, phi, FALSE, self->h_orient_d);
+  nb_orientations_build (m, phi, TRUE, self->h_orient_d + self->n_orient);
+  if (element_size_float (self))
+    bytes = pack_fast_rows (self->h_orient_d, 2 * rows,
+        (float *) sl->h_orient);
+  else
+    bytes = pack_fast_rows (self->h_orient_d, 2 * rows,
+        (double *) sl->h_orient);
+  e = cudaMemcpyAsync (sl->d_orient, sl->h_orient, bytes,
+      cudaMemcpyHostToDevice, sl->stream);
+  if (e != cudaSuccess)
+    return e;
+  if (element_size_float (self)) {
+    const float *o = (const float *) sl->d_orient;
+    fast_kernel <float, 4> <<<grid, block, 0, sl->stream>>> (self->dev_model,
+        self->box_f, o, o + rows * NB_FAST_ROW_F, (int) rows,
+        self->first_pixel, sl->d_image, sl->d_omega);
+  } else {
+    const double *o = (const double *) sl->d_orient;
+    fast_kernel <double, 4> <<<grid, block, 0, sl->stream>>> (self->dev_model,
+        self->box_d, o, o + rows * NB_FAST_ROW_D, (int) rows,
+        self->first_pixel, sl->d_image, sl->d_omega);
+  }
+  return cudaGetLastError ();
+}
+
+/* Uploads the frame's tables for render_kernel and launches it. */
+static cudaError_t
+launch_general (NbCudaBackend * self, Slot * sl, gint64 frame)
+{
+  gsize tbytes = self->n_orient * (element_size_float (self)
+      ? sizeof (float) : sizeof (double));
+  size_t smem = 2 * tbytes <= self->max_smem ? 2 * tbytes : 0;
+  cudaError_t e;
+
+  fill_orientations (self, sl, frame);
+  e = cudaMemcpyAsync (sl->d_orient, sl->h_orient, 2 * tbytes,
+      cudaMemcpyHostToDevice, sl->stream);
+  if (e != cudaSuccess)
+    return e;
+  if (element_size_float (self))
+    return launch_any <float> (self->min_blocks, self->dev_model,
+        (const float *) sl->d_orient, (int) self->n_orient, smem,
+        self->first_pixel, sl->d_image, sl->d_omega, sl->d_switch,
+        sl->stream);
+  return launch_any <double> (self->min_blocks, self->dev_model,
+      sl->d_orient, (int) self->n_orient, smem, self->first_pixel,
+      sl->d_image, sl->d_omega, sl->d_switch, sl->stream);
+}
+
 static gboolean
 cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
 {
   NbCudaBackend *self = (NbCudaBackend *) backend;
   Slot *sl = &self->slot[frame & 1];
-  gboolean f32 = element_size_float (self);
-  gsize tbytes = self->n_orient * (f32 ? sizeof (float) : sizeof (double));
 
   CHECK (cudaSetDevice (self->device));
   if (sl->frame == frame)
@@ -321,27 +402,11 @@ cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
   /* the pinned table may still be in flight for the previous frame; until
    * this submission is complete the slot holds no usable frame */
   sl->frame = -2;
-  fill_orientations (self, sl, frame);
-  CHECK (cudaMemcpyAsync (sl->d_orient, sl->h_orient, 2 * tbytes,
-          cudaMemcpyHostToDevice, sl->stream));
   CHECK (cudaMemsetAsync (sl->d_omega, 0, sizeof (double), sl->stream));
   CHECK (cudaMemsetAsync (sl->d_switch, 0xFF, sizeof (unsigned long long),
           sl->stream));
-  {
-    size_t smem = 2 * tbytes <= self->max_smem ? 2 * tbytes : 0;
-    cudaError_t e;
-    if (f32)
-      e = launch_any <float> (self->min_blocks, self->dev_model,
-          (const float *) sl->d_orient, (int) self->n_orient, smem,
-          self->first_pixel, sl->d_image, sl->d_omega, sl->d_switch,
-          sl->stream);
-    else
-      e = launch_any <double> (self->min_blocks, self->dev_model,
-          sl->d_orient, (int) self->n_orient, smem, self->first_pixel,
-          sl->d_image, sl->d_omega, sl->d_switch, sl->stream);
-    CHECK (e);
-  }
-  CHECK (cudaGetLastError ());
+  CHECK (self->fast ? launch_fast (self, sl, frame)
+      : launch_general (self, sl, frame));
   CHECK (cudaMemcpyAsync (sl->h_image, sl->d_image,
           self->npix * sizeof (float), cudaMemcpyDeviceToHost, sl->stream));
   CHECK (cudaMemcpyAsync (sl->h_omega, sl->d_omega, sizeof (double),
@@ -628,13 +693,18 @@ upload_model (NbCudaBackend * self, const NbModel * m, GError ** error)
   self->dev_model.xtal.hkl = self->d_hkl;
   self->dev_model.det.mask = self->d_mask;
   self->dev_model.mosaic_umats = NULL;
+  self->box_f = fast_box <float> (m->xtal.hkl, self->d_F32,
+      m->xtal.default_F);
+  self->box_d = fast_box <double> (m->xtal.hkl, self->d_F, m->xtal.default_F);
   return TRUE;
 }
 
 static gboolean
 alloc_slots (NbCudaBackend * self, GError ** error)
 {
-  gsize tbytes = self->n_orient * sizeof (double);
+  /* room for either layout: rows of 9 doubles, or padded rows */
+  gsize tbytes = self->n_orient / 9 * MAX (9 * sizeof (double),
+      MAX (NB_FAST_ROW_F * sizeof (float), NB_FAST_ROW_D * sizeof (double)));
 
   for (int i = 0; i < 2; i++) {
     Slot *sl = &self->slot[i];
@@ -682,6 +752,7 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
   self->n_orient = (gsize) model->phisteps * model->n_mosaic * 9;
   self->h_orient_d = g_new (double, 2 * self->n_orient);
   self->first_pixel = nb_first_rendered_pixel (&model->det);
+  self->fast = nb_cuda_fast_applies (model);
   self->last_frame = -1;
   self->last_switch = NO_SWITCH;
   self->copy_pool = g_thread_pool_new (copy_chunk, NULL,

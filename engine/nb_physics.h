@@ -144,6 +144,52 @@ nb_sincg_pi_f (float h, float N)
   return sign * NB_FDIVF (nb_sinpi_reduced_f (g), nb_sinpi_reduced_f (f));
 }
 
+/* Position (m, from the sample) of sub-pixel (subF, subS) of pixel
+ * (fpixel, spixel) at depth Odet into the sensor. */
+static inline NB_HD void
+nb_subpixel_position (const NbDetector * d, int fpixel, int spixel,
+    int subF, int subS, double Odet, double pos[3])
+{
+  const int os = d->oversample;
+  double Fdet = d->subpixel_size * (fpixel * os + subF)
+      + d->subpixel_size / 2.0;
+  double Sdet = d->subpixel_size * (spixel * os + subS)
+      + d->subpixel_size / 2.0;
+
+  for (int i = 0; i < 3; i++)
+    pos[i] = Fdet * d->fdet[i] + Sdet * d->sdet[i] + Odet * d->odet[i]
+        + d->pix0[i];
+  if (d->curved) {
+    /* every pixel at the same distance: pixel coordinates are angles */
+    double v[3], nv[3];
+    nb_vec_scale (d->beam, d->distance, v);
+    nb_vec_rotate_axis (v, d->sdet, pos[1] / d->distance, nv);
+    nb_vec_rotate_axis (nv, d->fdet, pos[2] / d->distance, pos);
+  }
+}
+
+/* Scattering vector (diffracted - incident) / lambda (1/m) of @src for the
+ * unit vector @diffracted; also gives the incident direction.  Returns
+ * sin(theta) / lambda. */
+static inline NB_HD double
+nb_scattering_vector (const NbSource * src, const double diffracted[3],
+    double incident[3], double scattering[3])
+{
+  for (int i = 0; i < 3; i++) {
+    incident[i] = -src->dir[i];
+    scattering[i] = (diffracted[i] - incident[i]) / src->lambda;
+  }
+  return 0.5 * nb_vec_norm (scattering);
+}
+
+/* TRUE when the resolution cut-off (-dmin) drops a scattering vector of
+ * sin(theta) / lambda = @stol. */
+static inline NB_HD gboolean
+nb_dmin_rejects (const NbModel * m, double stol)
+{
+  return m->dmin > 0.0 && stol > 0.0 && m->dmin > 0.5 / stol;
+}
+
 /* Fourier transform of a sphere. */
 static inline NB_HD double
 nb_sinc3 (double x)

@@ -9,7 +9,17 @@
  * Geometry per sub-pixel (position, omega, capture fraction, polarization)
  * is always double; the per-step work (Miller indices, lattice factor, the
  * running sum) is NB_T.  The double instantiation follows nanoBragg's
- * formulas and order exactly (bitwise parity on the golden set). */
+ * formulas and order exactly (bitwise parity on the golden set).
+ *
+ * With NB_SUM_GIVEN 1 the function takes the step sum as its last argument
+ * and only applies the per-pixel factors to it (solid angle, capture
+ * fraction, polarization, as nanoBragg takes them): the CUDA backend's
+ * common-case kernel sums the steps its own way and scales with this. */
+
+#ifndef NB_SUM_GIVEN
+#define NB_SUM_GIVEN 0
+#define NB_SUM_GIVEN_DEFAULTED
+#endif
 
 #define NB_CAT_(a, b) a##b
 #define NB_CAT(a, b) NB_CAT_(a, b)
@@ -20,7 +30,7 @@
 #define NB_NEAREST_F_DEFAULTED
 #endif
 
-#if !NB_TRACING
+#if !NB_TRACING && !NB_SUM_GIVEN
 /* The common case in one tight loop: a parallelepiped crystal with N > 1
  * on every axis, nearest-neighbour F, no per-step oversample factors.
  * Same operations in the same order as the general loop below (a step
@@ -65,7 +75,11 @@ NB_STEPS (const NbCrystal * x, const NB_T * table, int n_orient,
 NB_PIXEL_Q double
 NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
     gboolean first_loop, int fpixel, int spixel, gboolean * interp,
-    double *omega_sum, NB_TRACE_T * tr)
+    double *omega_sum, NB_TRACE_T * tr
+#if NB_SUM_GIVEN
+    , NB_T I_sum
+#endif
+    )
 {
   const NbDetector *d = &m->det;
   const NbCrystal *x = &m->xtal;
@@ -73,12 +87,16 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
   const int n_orient = m->phisteps * m->n_mosaic;
   const NB_T Na = (NB_T) x->Na, Nb = (NB_T) x->Nb, Nc = (NB_T) x->Nc;
   const gboolean square = x->shape == NB_SHAPE_SQUARE;
-#if !NB_TRACING
+#if !NB_TRACING && !NB_SUM_GIVEN
   const gboolean fast = square && x->Na > 1 && x->Nb > 1 && x->Nc > 1
       && !d->oversample_thick && !d->oversample_polar
       && !d->oversample_omega;
 #endif
+#if NB_SUM_GIVEN
+  NB_T I = I_sum;
+#else
   NB_T I = (NB_T) m->I_bg;
+#endif
   double polar = m->nopolar ? 1.0 : 0.0;
   double omega = 0.0, capture = 0.0;
   double axis[3];
@@ -88,32 +106,24 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
 #endif
 
   (void) tr;
+#if NB_SUM_GIVEN
+  /* the steps were summed by the caller */
+  (void) x, (void) n_orient, (void) Na, (void) Nb, (void) Nc, (void) square;
+  (void) orient, (void) orient_first, (void) first_loop, (void) interp;
+#endif
   nb_vec_copy (d->polar_vector, axis);
   for (int thick_tic = 0; thick_tic < d->thicksteps; thick_tic++) {
     double Odet = thick_tic * d->thickstep;
     capture = d->thick == 0.0 ? 1.0 : 0.0;
     for (int subS = 0; subS < os; subS++) {
       for (int subF = 0; subF < os; subF++) {
-        double Fdet = d->subpixel_size * (fpixel * os + subF)
-            + d->subpixel_size / 2.0;
-        double Sdet = d->subpixel_size * (spixel * os + subS)
-            + d->subpixel_size / 2.0;
         double pos[3], diffracted[3], airpath;
 #if NB_TRACING
         NbTraceVisit visit = { 0 };
         int visit_index = NB_TRACE_N_VISITS (tr);
 #endif
 
-        for (int i = 0; i < 3; i++)
-          pos[i] = Fdet * d->fdet[i] + Sdet * d->sdet[i] + Odet * d->odet[i]
-              + d->pix0[i];
-        if (d->curved) {
-          /* every pixel at the same distance: pixel coordinates are angles */
-          double v[3], nv[3];
-          nb_vec_scale (d->beam, d->distance, v);
-          nb_vec_rotate_axis (v, d->sdet, pos[1] / d->distance, nv);
-          nb_vec_rotate_axis (nv, d->fdet, pos[2] / d->distance, pos);
-        }
+        nb_subpixel_position (d, fpixel, spixel, subF, subS, Odet, pos);
         airpath = nb_vec_unitize (pos, diffracted);
         if (omega == 0.0 || d->oversample_omega) {
           omega = d->pixel_size * d->pixel_size / airpath / airpath
@@ -138,14 +148,8 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
         for (int s = 0; s < m->n_sources; s++) {
           const NbSource *src = &m->sources[s];
           double incident[3], scattering_d[3], stol;
-          NB_T scattering[3];
-          incident[0] = -src->dir[0];
-          incident[1] = -src->dir[1];
-          incident[2] = -src->dir[2];
-          for (int i = 0; i < 3; i++) {
-            scattering_d[i] = (diffracted[i] - incident[i]) / src->lambda;
-            scattering[i] = (NB_T) scattering_d[i];
-          }
+          stol = nb_scattering_vector (src, diffracted, incident,
+              scattering_d);
 #if NB_TRACING
           if (s == 0) {
             visit.have_source = TRUE;
@@ -155,15 +159,18 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
           }
           cos_2theta = nb_vec_dot (incident, diffracted);
 #endif
-          stol = 0.5 * nb_vec_norm (scattering_d);
-          if (m->dmin > 0.0 && stol > 0.0 && m->dmin > 0.5 / stol)
+          if (nb_dmin_rejects (m, stol))
             continue;
           if (polar == 0.0 || d->oversample_polar)
             polar = nb_polarization_factor (m->polarization, incident,
                 diffracted, axis);
 
+#if !NB_SUM_GIVEN
           const NB_T *table = first_loop ? orient_first : orient;
+          NB_T scattering[3];
           first_loop = FALSE;
+          for (int i = 0; i < 3; i++)
+            scattering[i] = (NB_T) scattering_d[i];
 #if !NB_TRACING
           if (fast && !*interp) {
             I = NB_STEPS (x, table, n_orient, scattering, Na, Nb, Nc, I);
@@ -269,6 +276,7 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
             if (d->oversample_omega)
               I *= (NB_T) omega;
           }
+#endif /* !NB_SUM_GIVEN */
         }
 #if NB_TRACING
         NB_TRACE_PUSH_VISIT (tr, visit);
@@ -302,3 +310,7 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
 #undef NB_NEAREST_F_DEFAULTED
 #endif
 #undef NB_STEPS
+#ifdef NB_SUM_GIVEN_DEFAULTED
+#undef NB_SUM_GIVEN
+#undef NB_SUM_GIVEN_DEFAULTED
+#endif
