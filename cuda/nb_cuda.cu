@@ -753,6 +753,7 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
   self->h_orient_d = g_new (double, 2 * self->n_orient);
   self->first_pixel = nb_first_rendered_pixel (&model->det);
   self->fast = nb_cuda_fast_applies (model);
+  self->parent.kernel = self->fast ? "common-case kernel" : "general kernel";
   self->last_frame = -1;
   self->last_switch = NO_SWITCH;
   self->copy_pool = g_thread_pool_new (copy_chunk, NULL,

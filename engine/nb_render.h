@@ -48,6 +48,8 @@ struct _NbBackend {
   /* after a render: the pixel (row-major index) at which nanoBragg's
    * interpolation switch went off, or -1 */
   gint64 interpolation_off_at;
+  /* which renderer draws the frames (for logs and tests) */
+  const char *kernel;
 };
 
 /* The CPU backend (all cores by default; @threads 0 = g_get_num_processors). */

@@ -310,6 +310,7 @@ nb_backend_cpu_new (const NbModel * model, int threads,
   (void) error;
   self = g_new0 (NbCpuBackend, 1);
   self->parent.ops = &cpu_ops;
+  self->parent.kernel = "per-pixel template";
   self->parent.model = model;
   self->parent.precision = precision;
   self->threads = threads > 0 ? threads : (int) g_get_num_processors ();

@@ -321,9 +321,9 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     GST_INFO_OBJECT (self, "%s", note);
     g_free (note);
   }
-  GST_INFO_OBJECT (self, "%dx%d pixels, %d steps per pixel, backend %s",
+  GST_INFO_OBJECT (self, "%dx%d pixels, %d steps per pixel, backend %s (%s)",
       self->model->det.fpixels, self->model->det.spixels, self->model->steps,
-      self->backend->ops->name);
+      self->backend->ops->name, self->backend->kernel);
 
   npix = (gsize) self->model->det.fpixels * self->model->det.spixels;
   self->scratch = g_try_new (float, npix);

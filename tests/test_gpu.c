@@ -3,6 +3,9 @@
  * exact zeros kept), float32 within 1e-3 relative (pixels above 1e-2 of the
  * maximum) and correlation > 0.99999, float64 traces within 1e-9, and the
  * streaming path (submit N+1 / fetch N) equal to single renders.
+ * Cases the common-case kernel can render are checked with it and again
+ * with the general kernel (NB_CUDA_NO_FAST=1); at least
+ * MIN_COMMON_CASE_COVERAGE golden cases must take the common-case kernel.
  * Exits 77 (skipped) when this build has no CUDA or no GPU answers. */
 #include <glib.h>
 #include <math.h>
@@ -11,6 +14,12 @@
 
 #include "golden_compare.h"
 #include "nb_backend_select.h"
+
+/* golden cases the common-case kernel rendered (every one that it can
+ * render today: all but the interpolating, round/gauss/tophat and
+ * oversample_* cases) */
+#define MIN_COMMON_CASE_COVERAGE 15
+static int common_case_count;
 
 static NbModel *
 load (const char *c, const char *precision)
@@ -21,8 +30,10 @@ load (const char *c, const char *precision)
   return m;
 }
 
+/* Renders @frame; @kernel, if not NULL, receives the renderer's name. */
 static float *
-render (const NbModel * m, NbDevice device, gint64 frame)
+render_with (const NbModel * m, NbDevice device, gint64 frame,
+    const char **kernel)
 {
   GError *error = NULL;
   NbBackend *b = nb_backend_select (m, device, 0, 0, m->params.precision,
@@ -31,8 +42,37 @@ render (const NbModel * m, NbDevice device, gint64 frame)
   g_assert_no_error (error);
   g_assert_true (nb_backend_render (b, frame, img, NULL, &error));
   g_assert_no_error (error);
+  if (kernel)
+    *kernel = b->kernel;
   nb_backend_free (b);
   return img;
+}
+
+static float *
+render (const NbModel * m, NbDevice device, gint64 frame)
+{
+  return render_with (m, device, frame, NULL);
+}
+
+/* The general CUDA kernel, also where the common-case one applies. */
+static float *
+render_general (const NbModel * m)
+{
+  float *img;
+  g_setenv ("NB_CUDA_NO_FAST", "1", TRUE);
+  img = render (m, NB_DEVICE_CUDA, 0);
+  g_unsetenv ("NB_CUDA_NO_FAST");
+  return img;
+}
+
+static void
+expect_match (const char *c, const char *what, const float *img,
+    const float *cpu, gsize n, const GoldenTolerance * tol)
+{
+  gchar *why = golden_compare_images (img, cpu, n, tol);
+  if (why)
+    g_test_fail_printf ("%s %s vs cpu: %s", c, what, why);
+  g_free (why);
 }
 
 static void
@@ -43,10 +83,10 @@ test_case (gconstpointer data)
   const GoldenTolerance f32 = { 1e-3, 1e-2, 1e-3, 0.99999 };
   NbModel *m64 = load (c, "double"), *m32 = load (c, "float");
   gsize n = (gsize) m64->det.fpixels * m64->det.spixels;
+  const char *kernel = NULL;
   float *cpu = render (m64, NB_DEVICE_CPU, 0);
-  float *gpu64 = render (m64, NB_DEVICE_CUDA, 0);
+  float *gpu64 = render_with (m64, NB_DEVICE_CUDA, 0, &kernel);
   float *gpu32 = render (m32, NB_DEVICE_CUDA, 0);
-  gchar *why;
   double worst64 = 0, worst32 = 0, max = 0;
 
   for (gsize i = 0; i < n; i++)
@@ -57,15 +97,18 @@ test_case (gconstpointer data)
     if (cpu[i] > 1e-2 * max)
       worst32 = MAX (worst32, fabs (gpu32[i] - cpu[i]) / cpu[i]);
   }
-  g_test_message ("| %s | %.2e | %.2e |", c, worst64, worst32);
-  why = golden_compare_images (gpu64, cpu, n, &f64);
-  if (why)
-    g_test_fail_printf ("%s cuda float64 vs cpu: %s", c, why);
-  g_free (why);
-  why = golden_compare_images (gpu32, cpu, n, &f32);
-  if (why)
-    g_test_fail_printf ("%s cuda float32 vs cpu: %s", c, why);
-  g_free (why);
+  g_test_message ("| %s | %s | %.2e | %.2e |", c, kernel, worst64, worst32);
+  expect_match (c, "cuda float64", gpu64, cpu, n, &f64);
+  expect_match (c, "cuda float32", gpu32, cpu, n, &f32);
+  if (strcmp (kernel, "common-case kernel") == 0) {
+    float *general64 = render_general (m64);
+    float *general32 = render_general (m32);
+    common_case_count++;
+    expect_match (c, "general kernel float64", general64, cpu, n, &f64);
+    expect_match (c, "general kernel float32", general32, cpu, n, &f32);
+    g_free (general64);
+    g_free (general32);
+  }
   g_free (cpu);
   g_free (gpu64);
   g_free (gpu32);
@@ -151,6 +194,14 @@ test_streaming (void)
   nb_model_free (m);
 }
 
+static void
+test_common_case_coverage (void)
+{
+  g_test_message ("%d golden cases took the common-case kernel",
+      common_case_count);
+  g_assert_cmpint (common_case_count, >=, MIN_COMMON_CASE_COVERAGE);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -184,5 +235,7 @@ main (int argc, char **argv)
     g_free (name);
   }
   g_test_add_func ("/gpu/streaming", test_streaming);
+  /* a suite created last runs after the image tests, which count */
+  g_test_add_func ("/gpu/coverage/common-case", test_common_case_coverage);
   return g_test_run ();
 }

@@ -130,9 +130,9 @@ main (int argc, char **argv)
       status = fail ("-device", error, 2);
       goto out;
     }
-    printf ("rendering on %s (%s)%s%s\n", backend->ops->name,
+    printf ("rendering on %s (%s, %s)%s%s\n", backend->ops->name,
         params.precision == NB_PRECISION_FLOAT32 ? "float32" : "float64",
-        note ? ": " : "", note ? note : "");
+        backend->kernel, note ? ": " : "", note ? note : "");
     g_free (note);
   }
   npix = (gsize) model->det.fpixels * model->det.spixels;

@@ -1,0 +1,109 @@
+/* nb_bench_element - frames per second of `nanobraggsrc ! fakesink`,
+ * timed inside the pipeline from the first frame to the last, so plugin
+ * loading, model set-up and device start-up stay out of the figure (the
+ * engine-alone figure of nb_bench --frames is timed the same way).
+ *
+ *   nb_bench_element [--device auto|cpu|cuda] [--precision float64|float32]
+ *                    [--frames F] ARGS_FILE INPUTS_DIR
+ *
+ * ARGS_FILE holds one nanoBragg command line, given to the element's
+ * nanobragg-args; file names in it are resolved in INPUTS_DIR.  The
+ * element's plugin is found through GST_PLUGIN_PATH as usual. */
+#include <gst/gst.h>
+#include <glib/gstdio.h>
+#include <stdio.h>
+
+typedef struct {
+  int frames;                   /* buffers seen */
+  gint64 first, last;           /* monotonic time of the first / last */
+} Count;
+
+static void
+on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
+{
+  Count *c = data;
+  gint64 now = g_get_monotonic_time ();
+  (void) sink, (void) buf, (void) pad;
+  if (c->frames++ == 0)
+    c->first = now;
+  c->last = now;
+}
+
+int
+main (int argc, char **argv)
+{
+  int frames = 100;
+  const char *precision = "float32", *device = "cuda";
+  GOptionEntry entries[] = {
+    {"device", 'd', 0, G_OPTION_ARG_STRING, &device, "auto, cpu or cuda",
+        "D"},
+    {"precision", 'p', 0, G_OPTION_ARG_STRING, &precision,
+        "float64 or float32", "P"},
+    {"frames", 'f', 0, G_OPTION_ARG_INT, &frames, "frames to stream", "F"},
+    {NULL}
+  };
+  GOptionContext *ctx = g_option_context_new ("ARGS_FILE INPUTS_DIR");
+  GError *error = NULL;
+  gchar *line = NULL;
+  GstElement *pipe, *src, *sink;
+  GstMessage *msg;
+  Count count = { 0 };
+  int status = 0;
+
+  g_option_context_add_main_entries (ctx, entries, NULL);
+  g_option_context_add_group (ctx, gst_init_get_option_group ());
+  if (!g_option_context_parse (ctx, &argc, &argv, &error) || argc != 3
+      || frames < 2) {
+    fprintf (stderr, "nb_bench_element: %s\n", error ? error->message
+        : "usage: nb_bench_element [options] ARGS_FILE INPUTS_DIR (F >= 2)");
+    return 2;
+  }
+  if (!g_file_get_contents (argv[1], &line, NULL, &error)
+      || g_chdir (argv[2]) != 0) {
+    fprintf (stderr, "nb_bench_element: %s\n", error ? error->message
+        : argv[2]);
+    return 2;
+  }
+
+  pipe = gst_pipeline_new (NULL);
+  src = gst_element_factory_make ("nanobraggsrc", NULL);
+  sink = gst_element_factory_make ("fakesink", NULL);
+  if (src == NULL || sink == NULL) {
+    fprintf (stderr, "nb_bench_element: nanobraggsrc or fakesink missing "
+        "(is GST_PLUGIN_PATH set?)\n");
+    return 2;
+  }
+  g_object_set (src, "nanobragg-args", g_strstrip (line), "num-frames",
+      frames, NULL);
+  gst_util_set_object_arg (G_OBJECT (src), "device", device);
+  gst_util_set_object_arg (G_OBJECT (src), "precision", precision);
+  g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+  g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), &count);
+  gst_bin_add_many (GST_BIN (pipe), src, sink, NULL);
+  if (!gst_element_link_pads (src, "src", sink, "sink")) {
+    fprintf (stderr, "nb_bench_element: cannot link\n");
+    return 2;
+  }
+
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe),
+      GST_CLOCK_TIME_NONE, GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  if (GST_MESSAGE_TYPE (msg) == GST_MESSAGE_ERROR) {
+    gchar *debug = NULL;
+    gst_message_parse_error (msg, &error, &debug);
+    fprintf (stderr, "nb_bench_element: %s\n", error->message);
+    g_clear_error (&error);
+    g_free (debug);
+    status = 1;
+  } else {
+    double secs = (count.last - count.first) / 1e6;
+    printf ("element: %d frames; frames 2..%d in %.3f s = %.3g frames/s\n",
+        count.frames, count.frames, secs, (count.frames - 1) / secs);
+  }
+  gst_message_unref (msg);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (pipe);
+  g_free (line);
+  g_option_context_free (ctx);
+  return status;
+}
