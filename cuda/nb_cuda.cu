@@ -19,6 +19,7 @@
 extern "C" {
 #include "nb_cuda.h"
 #include "nb_error.h"
+#include "nb_pinned.h"
 }
 #include "nb_physics.h"
 
@@ -226,7 +227,8 @@ typedef struct {
   cudaEvent_t done;
   double *d_orient, *d_orient_first;    /* double tables, or float (cast) */
   void *h_orient;               /* pinned: both tables, device precision */
-  float *d_image, *h_image;     /* h: pinned */
+  float *d_image;
+  float *h_image;               /* pinned, from NbCudaBackend.pinned */
   double *d_omega, *h_omega;
   unsigned long long *d_switch, *h_switch;
   gint64 frame;                 /* submitted frame, -1 = free */
@@ -255,7 +257,9 @@ typedef struct {
   int trace_capacity;
   size_t npix;
   size_t max_smem;              /* shared memory a block may use for tables */
+  NbPinnedFrames *pinned;       /* the slots' host frames, and lent ones */
   GThreadPool *copy_pool;       /* copies frames out of pinned memory */
+  int copy_parts;               /* pieces a frame is copied in */
   int min_blocks;               /* register cap of the render kernels */
 } NbCudaBackend;
 
@@ -444,8 +448,9 @@ copy_chunk (gpointer data, gpointer user_data)
 static void
 copy_frame (NbCudaBackend * self, float *dst, const float *src, size_t n)
 {
-  enum { PARTS = 4 };
-  CopyChunk chunk[PARTS];
+  enum { MAX_PARTS = 16 };
+  const int PARTS = self->copy_parts;
+  CopyChunk chunk[MAX_PARTS];
   GMutex lock;
   GCond cond;
   int pending = PARTS;
@@ -474,6 +479,31 @@ copy_frame (NbCudaBackend * self, float *dst, const float *src, size_t n)
   g_cond_clear (&cond);
 }
 
+/* Submits @frame to its slot if it is not there, and waits for it. */
+static gboolean
+wait_frame (NbCudaBackend * self, Slot * sl, gint64 frame, GError ** error)
+{
+  if (sl->frame != frame && !cuda_submit (&self->parent, frame, error))
+    return FALSE;
+  CHECK (cudaEventSynchronize (sl->done));
+  return TRUE;
+}
+
+/* After a frame is out: its solid-angle sum and interpolation switch,
+ * and the slot is free. */
+static void
+finish_frame (NbCudaBackend * self, Slot * sl, gint64 frame,
+    double *omega_sum)
+{
+  if (omega_sum)
+    *omega_sum = *sl->h_omega;
+  self->last_switch = *sl->h_switch;
+  self->last_frame = frame;
+  self->parent.interpolation_off_at = *sl->h_switch == NO_SWITCH ? -1
+      : (gint64) * sl->h_switch;
+  sl->frame = -1;
+}
+
 static gboolean
 cuda_fetch (NbBackend * backend, gint64 frame, float *image,
     double *omega_sum, GError ** error)
@@ -481,18 +511,33 @@ cuda_fetch (NbBackend * backend, gint64 frame, float *image,
   NbCudaBackend *self = (NbCudaBackend *) backend;
   Slot *sl = &self->slot[frame & 1];
 
-  if (sl->frame != frame && !cuda_submit (backend, frame, error))
+  if (!wait_frame (self, sl, frame, error))
     return FALSE;
-  CHECK (cudaEventSynchronize (sl->done));
   copy_frame (self, image, sl->h_image, self->npix);
-  if (omega_sum)
-    *omega_sum = *sl->h_omega;
-  self->last_switch = *sl->h_switch;
-  self->last_frame = frame;
-  backend->interpolation_off_at = *sl->h_switch == NO_SWITCH ? -1
-      : (gint64) * sl->h_switch;
-  sl->frame = -1;
+  finish_frame (self, sl, frame, omega_sum);
   return TRUE;
+}
+
+/* Zero-copy: the slot's pinned frame goes out as it is and the slot
+ * takes a free (or new) one for its next frame. */
+static NbLentFrame *
+cuda_lend (NbBackend * backend, gint64 frame, double *omega_sum,
+    GError ** error)
+{
+  NbCudaBackend *self = (NbCudaBackend *) backend;
+  Slot *sl = &self->slot[frame & 1];
+  NbLentFrame *lent;
+  float *replacement;
+
+  if (!wait_frame (self, sl, frame, error))
+    return NULL;
+  replacement = nb_pinned_frames_take (self->pinned, error);
+  if (replacement == NULL)
+    return NULL;
+  lent = nb_pinned_frames_lend (self->pinned, sl->h_image);
+  sl->h_image = replacement;
+  finish_frame (self, sl, frame, omega_sum);
+  return lent;
 }
 
 static gboolean
@@ -626,7 +671,7 @@ cuda_free (NbBackend * backend)
     cudaFree (sl->d_omega);
     cudaFree (sl->d_switch);
     cudaFreeHost (sl->h_orient);
-    cudaFreeHost (sl->h_image);
+    nb_pinned_frames_give (self->pinned, sl->h_image);
     cudaFreeHost (sl->h_omega);
     cudaFreeHost (sl->h_switch);
   }
@@ -638,6 +683,8 @@ cuda_free (NbBackend * backend)
   cudaFree (self->d_trace);
   cudaFree (self->d_coords);
   cudaFreeHost (self->h_trace);
+  /* frames still lent out keep the set (and their memory) alive */
+  nb_pinned_frames_unref (self->pinned);
   if (self->copy_pool)
     g_thread_pool_free (self->copy_pool, FALSE, TRUE);
   g_free (self->h_orient_d);
@@ -649,6 +696,7 @@ static const NbBackendOps cuda_ops = {
   cuda_render,
   cuda_submit,
   cuda_fetch,
+  cuda_lend,
   cuda_trace,
   cuda_free,
 };
@@ -714,7 +762,9 @@ alloc_slots (NbCudaBackend * self, GError ** error)
     CHECK (cudaMalloc (&sl->d_orient, 2 * tbytes));
     CHECK (cudaMallocHost (&sl->h_orient, 2 * tbytes));
     CHECK (cudaMalloc (&sl->d_image, self->npix * sizeof (float)));
-    CHECK (cudaMallocHost (&sl->h_image, self->npix * sizeof (float)));
+    sl->h_image = nb_pinned_frames_take (self->pinned, error);
+    if (sl->h_image == NULL)
+      return FALSE;
     CHECK (cudaMalloc (&sl->d_omega, sizeof (double)));
     CHECK (cudaMallocHost (&sl->h_omega, sizeof (double)));
     CHECK (cudaMalloc (&sl->d_switch, sizeof (unsigned long long)));
@@ -749,6 +799,7 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
   self->parent.interpolation_off_at = -1;
   self->device = gpu_id;
   self->npix = (size_t) model->det.fpixels * model->det.spixels;
+  self->pinned = nb_pinned_frames_new (self->npix);
   self->n_orient = (gsize) model->phisteps * model->n_mosaic * 9;
   self->h_orient_d = g_new (double, 2 * self->n_orient);
   self->first_pixel = nb_first_rendered_pixel (&model->det);
@@ -756,8 +807,17 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
   self->parent.kernel = self->fast ? "common-case kernel" : "general kernel";
   self->last_frame = -1;
   self->last_switch = NO_SWITCH;
-  self->copy_pool = g_thread_pool_new (copy_chunk, NULL,
-      MIN (4, (int) g_get_num_processors ()), FALSE, NULL);
+  {
+    /* half the cores, 1 to 16 (NB_CUDA_COPY_THREADS overrides, for
+     * measurements): at one step per pixel the copy out of pinned memory
+     * is what limits the frame rate */
+    const char *env = g_getenv ("NB_CUDA_COPY_THREADS");
+    int n = env ? atoi (env) : (int) g_get_num_processors () / 2;
+    self->copy_parts = CLAMP (n, 1, 16);
+  }
+  if (self->copy_parts > 1)
+    self->copy_pool = g_thread_pool_new (copy_chunk, NULL, self->copy_parts,
+        FALSE, NULL);
   {
     /* NB_CUDA_MIN_BLOCKS (1-4) overrides the register cap, for tuning */
     const char *env = g_getenv ("NB_CUDA_MIN_BLOCKS");

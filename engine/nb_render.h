@@ -25,6 +25,21 @@ typedef struct {
 
 typedef struct _NbBackend NbBackend;
 
+/* A finished frame in memory the backend owns (a device backend's pinned
+ * transfer buffer), lent out instead of copied: valid until released,
+ * from any thread, also after the backend is freed. */
+typedef struct _NbLentFrame NbLentFrame;
+struct _NbLentFrame {
+  const float *image;           /* fpixels x spixels */
+  void (*release) (NbLentFrame * self);
+};
+
+static inline void
+nb_lent_frame_release (NbLentFrame * f)
+{
+  f->release (f);
+}
+
 typedef struct {
   const char *name;             /* "cpu", "cuda" */
   /* frame: index into the series (phi = phi0 + frame * osc) */
@@ -35,6 +50,10 @@ typedef struct {
   /* optional: wait for a submitted @frame and copy it out */
   gboolean (*fetch) (NbBackend * self, gint64 frame, float *image,
       double *omega_sum, GError ** error);
+  /* optional: like fetch, but lends the frame instead of copying it
+   * (NULL: not supported) */
+  NbLentFrame *(*lend) (NbBackend * self, gint64 frame, double *omega_sum,
+      GError ** error);
   /* fills the records of @n traced pixels of @frame */
   gboolean (*trace) (NbBackend * self, gint64 frame, NbTracePixel ** pixels,
       int n, GError ** error);
@@ -79,6 +98,22 @@ nb_backend_fetch (NbBackend * b, gint64 frame, float *image,
   if (b->ops->fetch)
     return b->ops->fetch (b, frame, image, omega_sum, error);
   return b->ops->render (b, frame, image, omega_sum, error);
+}
+
+/* Zero-copy streaming: wait for a submitted @frame and lend it out (see
+ * NbLentFrame).  NULL with @error set on failure; check
+ * nb_backend_can_lend first. */
+static inline gboolean
+nb_backend_can_lend (const NbBackend * b)
+{
+  return b->ops->lend != NULL;
+}
+
+static inline NbLentFrame *
+nb_backend_lend (NbBackend * b, gint64 frame, double *omega_sum,
+    GError ** error)
+{
+  return b->ops->lend (b, frame, omega_sum, error);
 }
 
 static inline gboolean

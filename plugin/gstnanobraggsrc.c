@@ -854,6 +854,21 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
       && !nb_backend_submit (self->backend, frame + 1, error))
     return NULL;
 
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  if (!self->gray16 && nb_backend_can_lend (self->backend)) {
+    /* zero copy: the device backend's pinned frame itself goes downstream
+     * (read-only; it returns to the backend when the buffer is freed) */
+    gsize bytes = npix * sizeof (float);
+    NbLentFrame *lent = nb_backend_lend (self->backend, frame, NULL, error);
+    if (lent == NULL)
+      return NULL;
+    buf = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
+        (gpointer) lent->image, bytes, 0, bytes, lent,
+        (GDestroyNotify) nb_lent_frame_release);
+    gst_nb_frame_meta_add (buf, m, frame, 1.0, 0.0);
+    return buf;
+  }
+#endif
   if (!self->gray16) {
     if (gst_buffer_pool_acquire_buffer (self->pool, &buf, NULL) !=
         GST_FLOW_OK) {

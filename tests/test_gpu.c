@@ -2,7 +2,8 @@
  * case: float64 within 1e-9 relative (pixels above 1e-3 of the maximum,
  * exact zeros kept), float32 within 1e-3 relative (pixels above 1e-2 of the
  * maximum) and correlation > 0.99999, float64 traces within 1e-9, and the
- * streaming path (submit N+1 / fetch N) equal to single renders.
+ * streaming path (submit N+1 / fetch N) and lent frames equal to single
+ * renders.
  * Cases the common-case kernel can render are checked with it and again
  * with the general kernel (NB_CUDA_NO_FAST=1); at least
  * MIN_COMMON_CASE_COVERAGE golden cases must take the common-case kernel.
@@ -194,6 +195,45 @@ test_streaming (void)
   nb_model_free (m);
 }
 
+/* Lent frames (zero-copy streaming) equal renders, stay valid while later
+ * frames render and are lent, and after the backend is freed. */
+static void
+test_lend (void)
+{
+  enum { HELD = 3 };
+  NbModel *m = load ("rotation_series", "float");
+  gsize n = (gsize) m->det.fpixels * m->det.spixels;
+  GError *error = NULL;
+  NbBackend *b = nb_backend_select (m, NB_DEVICE_CUDA, 0, 0,
+      NB_PRECISION_FLOAT32, NULL, &error);
+  NbLentFrame *held[HELD];
+  float *ref[HELD];
+
+  g_assert_true (nb_backend_can_lend (b));
+  g_assert_true (nb_backend_submit (b, 0, &error));
+  for (int frame = 0; frame < HELD; frame++) {
+    ref[frame] = render (m, NB_DEVICE_CUDA, frame);
+    g_assert_true (nb_backend_submit (b, frame + 1, &error));
+    held[frame] = nb_backend_lend (b, frame, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (held[frame]);
+    for (int k = 0; k < frame; k++)
+      g_assert_true (held[k]->image != held[frame]->image);
+  }
+  for (int frame = 0; frame < HELD; frame++)
+    g_assert_cmpmem (held[frame]->image, n * sizeof (float), ref[frame],
+        n * sizeof (float));
+  /* frame HELD is still in flight: freeing waits for it */
+  nb_backend_free (b);
+  for (int frame = 0; frame < HELD; frame++) {
+    g_assert_cmpmem (held[frame]->image, n * sizeof (float), ref[frame],
+        n * sizeof (float));
+    nb_lent_frame_release (held[frame]);
+    g_free (ref[frame]);
+  }
+  nb_model_free (m);
+}
+
 static void
 test_common_case_coverage (void)
 {
@@ -235,6 +275,7 @@ main (int argc, char **argv)
     g_free (name);
   }
   g_test_add_func ("/gpu/streaming", test_streaming);
+  g_test_add_func ("/gpu/lend", test_lend);
   /* a suite created last runs after the image tests, which count */
   g_test_add_func ("/gpu/coverage/common-case", test_common_case_coverage);
   return g_test_run ();

@@ -1,0 +1,106 @@
+/* nb_pinned.cu - page-locked frame buffers (see nb_pinned.h). */
+#include <cuda_runtime.h>
+
+extern "C" {
+#include "nb_pinned.h"
+#include "nb_error.h"
+}
+
+struct _NbPinnedFrames {
+  GMutex lock;
+  GSList *free_list;            /* float *, each n_floats long */
+  gsize n_floats;
+};
+
+typedef struct {
+  NbLentFrame parent;
+  NbPinnedFrames *set;          /* a reference */
+  float *buf;
+} PinnedLentFrame;
+
+extern "C" NbPinnedFrames *
+nb_pinned_frames_new (gsize n_floats)
+{
+  NbPinnedFrames *set = g_atomic_rc_box_new0 (NbPinnedFrames);
+  g_mutex_init (&set->lock);
+  set->n_floats = n_floats;
+  return set;
+}
+
+extern "C" NbPinnedFrames *
+nb_pinned_frames_ref (NbPinnedFrames * set)
+{
+  return (NbPinnedFrames *) g_atomic_rc_box_acquire (set);
+}
+
+static void
+pinned_frames_clear (gpointer data)
+{
+  NbPinnedFrames *set = (NbPinnedFrames *) data;
+  for (GSList * l = set->free_list; l != NULL; l = l->next)
+    cudaFreeHost (l->data);
+  g_slist_free (set->free_list);
+  g_mutex_clear (&set->lock);
+}
+
+extern "C" void
+nb_pinned_frames_unref (NbPinnedFrames * set)
+{
+  if (set != NULL)
+    g_atomic_rc_box_release_full (set, pinned_frames_clear);
+}
+
+extern "C" float *
+nb_pinned_frames_take (NbPinnedFrames * set, GError ** error)
+{
+  float *buf = NULL;
+  cudaError_t e;
+
+  g_mutex_lock (&set->lock);
+  if (set->free_list != NULL) {
+    buf = (float *) set->free_list->data;
+    set->free_list = g_slist_delete_link (set->free_list, set->free_list);
+  }
+  g_mutex_unlock (&set->lock);
+  if (buf != NULL)
+    return buf;
+  /* with unified addressing page-locked memory serves every device */
+  e = cudaMallocHost (&buf, set->n_floats * sizeof (float));
+  if (e != cudaSuccess) {
+    g_set_error (error, NB_ERROR, NB_ERROR_BACKEND,
+        "CUDA cudaMallocHost (%" G_GSIZE_FORMAT " bytes for a frame): %s",
+        set->n_floats * sizeof (float), cudaGetErrorString (e));
+    return NULL;
+  }
+  return buf;
+}
+
+extern "C" void
+nb_pinned_frames_give (NbPinnedFrames * set, float *buf)
+{
+  if (buf == NULL)
+    return;
+  g_mutex_lock (&set->lock);
+  set->free_list = g_slist_prepend (set->free_list, buf);
+  g_mutex_unlock (&set->lock);
+}
+
+static void
+lent_frame_release (NbLentFrame * frame)
+{
+  PinnedLentFrame *self = (PinnedLentFrame *) frame;
+  nb_pinned_frames_give (self->set, self->buf);
+  nb_pinned_frames_unref (self->set);
+  g_free (self);
+}
+
+extern "C" NbLentFrame *
+nb_pinned_frames_lend (NbPinnedFrames * set, float *buf)
+{
+  PinnedLentFrame *self = g_new0 (PinnedLentFrame, 1);
+  self->parent.image = buf;
+  self->parent.release = lent_frame_release;
+  self->set = nb_pinned_frames_ref (set);
+  self->buf = buf;
+  return &self->parent;
+}
