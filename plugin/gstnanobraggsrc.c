@@ -280,6 +280,15 @@ post_model_error (GstNanoBraggSrc * self, GError * error)
 }
 
 /* Builds the model and backend from the properties (READY->PAUSED). */
+/* TRUE when the backend's own (pinned) frames go downstream as they are:
+ * float samples in the host's order, little-endian like the caps */
+static gboolean
+frames_lent (GstNanoBraggSrc * self)
+{
+  return G_BYTE_ORDER == G_LITTLE_ENDIAN
+      && nb_backend_can_lend (self->backend);
+}
+
 static gboolean
 gst_nanobragg_src_start (GstNanoBraggSrc * self)
 {
@@ -342,10 +351,12 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
             self->model->det.spixels, npix * sizeof (float)), (NULL));
     return FALSE;
   }
-  /* frame buffers are recycled, not allocated per frame */
-  self->pool = gst_buffer_pool_new ();
-  {
-    GstStructure *config = gst_buffer_pool_get_config (self->pool);
+  /* frame buffers are recycled, not allocated per frame; a backend that
+   * lends its own frames needs none */
+  if (!frames_lent (self)) {
+    GstStructure *config;
+    self->pool = gst_buffer_pool_new ();
+    config = gst_buffer_pool_get_config (self->pool);
     gst_buffer_pool_config_set_params (config, NULL, npix * sizeof (float),
         4, 0);
     if (!gst_buffer_pool_set_config (self->pool, config)
@@ -854,8 +865,7 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
       && !nb_backend_submit (self->backend, frame + 1, error))
     return NULL;
 
-#if G_BYTE_ORDER == G_LITTLE_ENDIAN
-  if (!self->gray16 && nb_backend_can_lend (self->backend)) {
+  if (!self->gray16 && frames_lent (self)) {
     /* zero copy: the device backend's pinned frame itself goes downstream
      * (read-only; it returns to the backend when the buffer is freed) */
     gsize bytes = npix * sizeof (float);
@@ -868,7 +878,6 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
     gst_nb_frame_meta_add (buf, m, frame, 1.0, 0.0);
     return buf;
   }
-#endif
   if (!self->gray16) {
     if (gst_buffer_pool_acquire_buffer (self->pool, &buf, NULL) !=
         GST_FLOW_OK) {
