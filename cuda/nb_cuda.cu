@@ -71,6 +71,25 @@ nearest_F32 (const NbCrystal * x, int h0, int k0, int l0)
 
 #define NB_NEAREST_F_FLOAT nearest_F32
 #include "nb_render_instances.h"
+
+/* Adds @value of every thread of the block (thread index @t, at most 256
+ * threads) to *@sum: a tree sum in shared memory, then one atomic per
+ * block.  Every thread of the block must call it. */
+static __device__ void
+block_add (double value, int t, double *sum)
+{
+  __shared__ double partial[256];
+  partial[t] = value;
+  __syncthreads ();
+  for (int stride = blockDim.x * blockDim.y / 2; stride > 0; stride >>= 1) {
+    if (t < stride)
+      partial[t] += partial[t + stride];
+    __syncthreads ();
+  }
+  if (t == 0)
+    atomicAdd (sum, partial[0]);
+}
+
 #include "nb_cuda_fast.cuh"
 
 #define NO_SWITCH 0xFFFFFFFFFFFFFFFFull
@@ -128,19 +147,8 @@ render_kernel (const NbModel m, const T * orient, const T * orient_first,
         atomicMin (first_switch, (unsigned long long) index);
     }
   }
-  if (!pass2 && omega_sum != NULL) {
-    /* block sum of the solid angles, then one atomic per block */
-    __shared__ double partial[256];
-    partial[t] = omega;
-    __syncthreads ();
-    for (int stride = blockDim.x * blockDim.y / 2; stride > 0; stride >>= 1) {
-      if (t < stride)
-        partial[t] += partial[t + stride];
-      __syncthreads ();
-    }
-    if (t == 0)
-      atomicAdd (omega_sum, partial[0]);
-  }
+  if (!pass2 && omega_sum != NULL)
+    block_add (omega, t, omega_sum);
 }
 
 /* Launches pass 1 and (if interpolation can switch off) pass 2 of one

@@ -220,19 +220,8 @@ fast_kernel (const __grid_constant__ NbModel m,
       out[index] = (float) scale_pixel (&m, f, s, &omega, I);
     }
   }
-  if (omega_sum != NULL) {
-    /* block sum of the solid angles, then one atomic per block */
-    __shared__ double partial[256];
-    partial[t] = omega;
-    __syncthreads ();
-    for (int stride = blockDim.x * blockDim.y / 2; stride > 0; stride >>= 1) {
-      if (t < stride)
-        partial[t] += partial[t + stride];
-      __syncthreads ();
-    }
-    if (t == 0)
-      atomicAdd (omega_sum, partial[0]);
-  }
+  if (omega_sum != NULL)
+    block_add (omega, t, omega_sum);
 }
 
 /* TRUE when the model is the common case fast_kernel renders. */

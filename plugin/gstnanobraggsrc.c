@@ -279,7 +279,6 @@ post_model_error (GstNanoBraggSrc * self, GError * error)
         (NULL));
 }
 
-/* Builds the model and backend from the properties (READY->PAUSED). */
 /* TRUE when the backend's own (pinned) frames go downstream as they are:
  * float samples in the host's order, little-endian like the caps */
 static gboolean
@@ -289,6 +288,7 @@ frames_lent (GstNanoBraggSrc * self)
       && nb_backend_can_lend (self->backend);
 }
 
+/* Builds the model and backend from the properties (READY->PAUSED). */
 static gboolean
 gst_nanobragg_src_start (GstNanoBraggSrc * self)
 {
