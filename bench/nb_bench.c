@@ -123,9 +123,11 @@ main (int argc, char **argv)
       if (lend) {
         /* the zero-copy path the element takes: lent, then dropped */
         NbLentFrame *lent = nb_backend_lend (b, f, NULL, &error);
-        if (lent == NULL)
+        if (lent != NULL)
+          nb_lent_frame_release (lent);
+        else if (error != NULL || !nb_backend_fetch (b, f, img, NULL,
+                &error))
           break;
-        nb_lent_frame_release (lent);
       } else if (!nb_backend_fetch (b, f, img, NULL, &error)) {
         break;
       }

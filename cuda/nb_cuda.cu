@@ -94,6 +94,11 @@ block_add (double value, int t, double *sum)
 
 #define NO_SWITCH 0xFFFFFFFFFFFFFFFFull
 
+/* Page-locked frames a backend may hold: two slots and up to six frames
+ * lent downstream (a deep queue of 4096^2 frames would otherwise pin
+ * gigabytes); beyond that frames are copied out instead. */
+#define MAX_PINNED_FRAMES 8
+
 /* Pass 1 (pass2 == false): every rendered pixel, interpolation as the
  * model says.  Pass 2: pixels after *first_switch, interpolation off. */
 /* Pass 1 (pass2 == false): every rendered pixel, interpolation as the
@@ -536,12 +541,17 @@ cuda_lend (NbBackend * backend, gint64 frame, double *omega_sum,
   Slot *sl = &self->slot[frame & 1];
   NbLentFrame *lent;
   float *replacement;
+  GError *why = NULL;
 
   if (!wait_frame (self, sl, frame, error))
     return NULL;
-  replacement = nb_pinned_frames_take (self->pinned, error);
-  if (replacement == NULL)
+  replacement = nb_pinned_frames_take (self->pinned, &why);
+  if (replacement == NULL) {
+    /* without an error: all pinned frames are out, the caller copies */
+    if (why != NULL)
+      g_propagate_error (error, why);
     return NULL;
+  }
   lent = nb_pinned_frames_lend (self->pinned, sl->h_image);
   sl->h_image = replacement;
   finish_frame (self, sl, frame, omega_sum);
@@ -770,6 +780,7 @@ alloc_slots (NbCudaBackend * self, GError ** error)
     CHECK (cudaMalloc (&sl->d_orient, 2 * tbytes));
     CHECK (cudaMallocHost (&sl->h_orient, 2 * tbytes));
     CHECK (cudaMalloc (&sl->d_image, self->npix * sizeof (float)));
+    /* the set starts empty and holds MAX_PINNED_FRAMES >= 2 */
     sl->h_image = nb_pinned_frames_take (self->pinned, error);
     if (sl->h_image == NULL)
       return FALSE;
@@ -807,7 +818,7 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
   self->parent.interpolation_off_at = -1;
   self->device = gpu_id;
   self->npix = (size_t) model->det.fpixels * model->det.spixels;
-  self->pinned = nb_pinned_frames_new (self->npix);
+  self->pinned = nb_pinned_frames_new (self->npix, MAX_PINNED_FRAMES);
   self->n_orient = (gsize) model->phisteps * model->n_mosaic * 9;
   self->h_orient_d = g_new (double, 2 * self->n_orient);
   self->first_pixel = nb_first_rendered_pixel (&model->det);

@@ -10,6 +10,7 @@ struct _NbPinnedFrames {
   GMutex lock;
   GSList *free_list;            /* float *, each n_floats long */
   gsize n_floats;
+  int count, max_count;         /* allocated, and the cap */
 };
 
 typedef struct {
@@ -19,11 +20,12 @@ typedef struct {
 } PinnedLentFrame;
 
 extern "C" NbPinnedFrames *
-nb_pinned_frames_new (gsize n_floats)
+nb_pinned_frames_new (gsize n_floats, int max_count)
 {
   NbPinnedFrames *set = g_atomic_rc_box_new0 (NbPinnedFrames);
   g_mutex_init (&set->lock);
   set->n_floats = n_floats;
+  set->max_count = max_count;
   return set;
 }
 
@@ -54,6 +56,7 @@ extern "C" float *
 nb_pinned_frames_take (NbPinnedFrames * set, GError ** error)
 {
   float *buf = NULL;
+  gboolean full;
   cudaError_t e;
 
   g_mutex_lock (&set->lock);
@@ -61,12 +64,18 @@ nb_pinned_frames_take (NbPinnedFrames * set, GError ** error)
     buf = (float *) set->free_list->data;
     set->free_list = g_slist_delete_link (set->free_list, set->free_list);
   }
+  full = buf == NULL && set->count >= set->max_count;
+  if (buf == NULL && !full)
+    set->count++;               /* reserved; given back below on failure */
   g_mutex_unlock (&set->lock);
-  if (buf != NULL)
+  if (buf != NULL || full)
     return buf;
   /* with unified addressing page-locked memory serves every device */
   e = cudaMallocHost (&buf, set->n_floats * sizeof (float));
   if (e != cudaSuccess) {
+    g_mutex_lock (&set->lock);
+    set->count--;
+    g_mutex_unlock (&set->lock);
     g_set_error (error, NB_ERROR, NB_ERROR_BACKEND,
         "CUDA cudaMallocHost (%" G_GSIZE_FORMAT " bytes for a frame): %s",
         set->n_floats * sizeof (float), cudaGetErrorString (e));

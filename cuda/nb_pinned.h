@@ -13,13 +13,14 @@ G_BEGIN_DECLS
 
 typedef struct _NbPinnedFrames NbPinnedFrames;
 
-/* Buffers of @n_floats floats each. */
-NbPinnedFrames *nb_pinned_frames_new (gsize n_floats);
+/* Buffers of @n_floats floats each, at most @max_count of them. */
+NbPinnedFrames *nb_pinned_frames_new (gsize n_floats, int max_count);
 NbPinnedFrames *nb_pinned_frames_ref (NbPinnedFrames * set);
 void nb_pinned_frames_unref (NbPinnedFrames * set);
 
-/* A free buffer, allocated when none is free; NULL with @error set when
- * page-locked memory runs out. */
+/* A free buffer, allocated when none is free; NULL without an error when
+ * all @max_count are taken, NULL with @error set when page-locked memory
+ * runs out. */
 float *nb_pinned_frames_take (NbPinnedFrames * set, GError ** error);
 /* Returns a buffer to the set (any thread). */
 void nb_pinned_frames_give (NbPinnedFrames * set, float *buf);

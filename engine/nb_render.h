@@ -51,7 +51,7 @@ typedef struct {
   gboolean (*fetch) (NbBackend * self, gint64 frame, float *image,
       double *omega_sum, GError ** error);
   /* optional: like fetch, but lends the frame instead of copying it
-   * (NULL: not supported) */
+   * (NULL: not supported; see nb_backend_lend) */
   NbLentFrame *(*lend) (NbBackend * self, gint64 frame, double *omega_sum,
       GError ** error);
   /* fills the records of @n traced pixels of @frame */
@@ -101,8 +101,10 @@ nb_backend_fetch (NbBackend * b, gint64 frame, float *image,
 }
 
 /* Zero-copy streaming: wait for a submitted @frame and lend it out (see
- * NbLentFrame).  NULL with @error set on failure; check
- * nb_backend_can_lend first. */
+ * NbLentFrame).  NULL with @error set on failure; NULL without an error
+ * when the backend has lent all the frames it may (they are still held):
+ * take the frame with nb_backend_fetch instead.  @error must not be NULL.
+ * Check nb_backend_can_lend first. */
 static inline gboolean
 nb_backend_can_lend (const NbBackend * b)
 {

@@ -351,14 +351,15 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
             self->model->det.spixels, npix * sizeof (float)), (NULL));
     return FALSE;
   }
-  /* frame buffers are recycled, not allocated per frame; a backend that
-   * lends its own frames needs none */
-  if (!frames_lent (self)) {
+  /* frame buffers are recycled, not allocated per frame; none is made
+   * before it is needed (a backend that lends its frames needs the pool
+   * only while downstream holds all of them) */
+  {
     GstStructure *config;
     self->pool = gst_buffer_pool_new ();
     config = gst_buffer_pool_get_config (self->pool);
     gst_buffer_pool_config_set_params (config, NULL, npix * sizeof (float),
-        4, 0);
+        0, 0);
     if (!gst_buffer_pool_set_config (self->pool, config)
         || !gst_buffer_pool_set_active (self->pool, TRUE)) {
       GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
@@ -869,14 +870,20 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
     /* zero copy: the device backend's pinned frame itself goes downstream
      * (read-only; it returns to the backend when the buffer is freed) */
     gsize bytes = npix * sizeof (float);
-    NbLentFrame *lent = nb_backend_lend (self->backend, frame, NULL, error);
-    if (lent == NULL)
+    GError *why = NULL;
+    NbLentFrame *lent = nb_backend_lend (self->backend, frame, NULL, &why);
+    if (lent != NULL) {
+      buf = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
+          (gpointer) lent->image, bytes, 0, bytes, lent,
+          (GDestroyNotify) nb_lent_frame_release);
+      gst_nb_frame_meta_add (buf, m, frame, 1.0, 0.0);
+      return buf;
+    }
+    if (why != NULL) {
+      g_propagate_error (error, why);
       return NULL;
-    buf = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
-        (gpointer) lent->image, bytes, 0, bytes, lent,
-        (GDestroyNotify) nb_lent_frame_release);
-    gst_nb_frame_meta_add (buf, m, frame, 1.0, 0.0);
-    return buf;
+    }
+    GST_LOG_OBJECT (self, "downstream holds every lent frame: copying");
   }
   if (!self->gray16) {
     if (gst_buffer_pool_acquire_buffer (self->pool, &buf, NULL) !=

@@ -234,6 +234,46 @@ test_lend (void)
   nb_model_free (m);
 }
 
+/* A backend lends at most six frames at a time (MAX_PINNED_FRAMES, 8, less
+ * its two slots); the next one is declined without an error and can be
+ * fetched (copied) instead, and lending resumes once frames come back. */
+static void
+test_lend_limit (void)
+{
+  enum { LIMIT = 6 };
+  NbModel *m = load ("rotation_series", "float");
+  gsize n = (gsize) m->det.fpixels * m->det.spixels;
+  GError *error = NULL;
+  NbBackend *b = nb_backend_select (m, NB_DEVICE_CUDA, 0, 0,
+      NB_PRECISION_FLOAT32, NULL, &error);
+  NbLentFrame *held[LIMIT];
+  float *img = g_new (float, n), *ref;
+
+  for (int frame = 0; frame < LIMIT; frame++) {
+    g_assert_true (nb_backend_submit (b, frame, &error));
+    held[frame] = nb_backend_lend (b, frame, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_nonnull (held[frame]);
+  }
+  g_assert_true (nb_backend_submit (b, LIMIT, &error));
+  g_assert_null (nb_backend_lend (b, LIMIT, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_true (nb_backend_fetch (b, LIMIT, img, NULL, &error));
+  g_assert_no_error (error);
+  ref = render (m, NB_DEVICE_CUDA, LIMIT);
+  g_assert_cmpmem (img, n * sizeof (float), ref, n * sizeof (float));
+  nb_lent_frame_release (held[0]);
+  held[0] = nb_backend_lend (b, LIMIT + 1, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_nonnull (held[0]);
+  for (int frame = 0; frame < LIMIT; frame++)
+    nb_lent_frame_release (held[frame]);
+  nb_backend_free (b);
+  g_free (img);
+  g_free (ref);
+  nb_model_free (m);
+}
+
 static void
 test_common_case_coverage (void)
 {
@@ -276,6 +316,7 @@ main (int argc, char **argv)
   }
   g_test_add_func ("/gpu/streaming", test_streaming);
   g_test_add_func ("/gpu/lend", test_lend);
+  g_test_add_func ("/gpu/lend-limit", test_lend_limit);
   /* a suite created last runs after the image tests, which count */
   g_test_add_func ("/gpu/coverage/common-case", test_common_case_coverage);
   return g_test_run ();
