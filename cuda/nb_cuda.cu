@@ -20,6 +20,7 @@ extern "C" {
 #include "nb_cuda.h"
 #include "nb_error.h"
 #include "nb_pinned.h"
+#include "nb_parallel_copy.h"
 }
 #include "nb_physics.h"
 
@@ -271,8 +272,7 @@ typedef struct {
   size_t npix;
   size_t max_smem;              /* shared memory a block may use for tables */
   NbPinnedFrames *pinned;       /* the slots' host frames, and lent ones */
-  GThreadPool *copy_pool;       /* copies frames out of pinned memory */
-  int copy_parts;               /* pieces a frame is copied in */
+  NbParallelCopy *copier;       /* copies frames out of pinned memory */
   int min_blocks;               /* register cap of the render kernels */
 } NbCudaBackend;
 
@@ -435,63 +435,6 @@ cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
   return TRUE;
 }
 
-/* Copying a 64 MiB frame out of pinned memory takes one core ~10 ms: as
- * long as the GPU renders a frame; split it across a few threads. */
-typedef struct {
-  float *dst;
-  const float *src;
-  size_t n;
-  GMutex *lock;
-  GCond *cond;
-  int *pending;
-} CopyChunk;
-
-static void
-copy_chunk (gpointer data, gpointer user_data)
-{
-  CopyChunk *c = (CopyChunk *) data;
-  (void) user_data;
-  memcpy (c->dst, c->src, c->n * sizeof (float));
-  g_mutex_lock (c->lock);
-  if (--*c->pending == 0)
-    g_cond_signal (c->cond);
-  g_mutex_unlock (c->lock);
-}
-
-static void
-copy_frame (NbCudaBackend * self, float *dst, const float *src, size_t n)
-{
-  enum { MAX_PARTS = 16 };
-  const int PARTS = self->copy_parts;
-  CopyChunk chunk[MAX_PARTS];
-  GMutex lock;
-  GCond cond;
-  int pending = PARTS;
-
-  if (self->copy_pool == NULL || n < ((size_t) 1 << 20)) {
-    memcpy (dst, src, n * sizeof (float));
-    return;
-  }
-  g_mutex_init (&lock);
-  g_cond_init (&cond);
-  for (int i = 0; i < PARTS; i++) {
-    size_t a = n * i / PARTS, b = n * (i + 1) / PARTS;
-    chunk[i].dst = dst + a;
-    chunk[i].src = src + a;
-    chunk[i].n = b - a;
-    chunk[i].lock = &lock;
-    chunk[i].cond = &cond;
-    chunk[i].pending = &pending;
-    g_thread_pool_push (self->copy_pool, &chunk[i], NULL);
-  }
-  g_mutex_lock (&lock);
-  while (pending > 0)
-    g_cond_wait (&cond, &lock);
-  g_mutex_unlock (&lock);
-  g_mutex_clear (&lock);
-  g_cond_clear (&cond);
-}
-
 /* Submits @frame to its slot if it is not there, and waits for it. */
 static gboolean
 wait_frame (NbCudaBackend * self, Slot * sl, gint64 frame, GError ** error)
@@ -526,7 +469,8 @@ cuda_fetch (NbBackend * backend, gint64 frame, float *image,
 
   if (!wait_frame (self, sl, frame, error))
     return FALSE;
-  copy_frame (self, image, sl->h_image, self->npix);
+  nb_parallel_copy (self->copier, image, sl->h_image,
+      self->npix * sizeof (float));
   finish_frame (self, sl, frame, omega_sum);
   return TRUE;
 }
@@ -703,8 +647,7 @@ cuda_free (NbBackend * backend)
   cudaFreeHost (self->h_trace);
   /* frames still lent out keep the set (and their memory) alive */
   nb_pinned_frames_unref (self->pinned);
-  if (self->copy_pool)
-    g_thread_pool_free (self->copy_pool, FALSE, TRUE);
+  nb_parallel_copy_free (self->copier);
   g_free (self->h_orient_d);
   g_free (self);
 }
@@ -831,12 +774,9 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
      * measurements): at one step per pixel the copy out of pinned memory
      * is what limits the frame rate */
     const char *env = g_getenv ("NB_CUDA_COPY_THREADS");
-    int n = env ? atoi (env) : (int) g_get_num_processors () / 2;
-    self->copy_parts = CLAMP (n, 1, 16);
+    self->copier = nb_parallel_copy_new (env ? atoi (env)
+        : (int) g_get_num_processors () / 2);
   }
-  if (self->copy_parts > 1)
-    self->copy_pool = g_thread_pool_new (copy_chunk, NULL, self->copy_parts,
-        FALSE, NULL);
   {
     /* NB_CUDA_MIN_BLOCKS (1-4) overrides the register cap, for tuning */
     const char *env = g_getenv ("NB_CUDA_MIN_BLOCKS");

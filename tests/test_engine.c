@@ -8,6 +8,7 @@
 #include "nb_args.h"
 #include "nb_error.h"
 #include "nb_hkl.h"
+#include "nb_parallel_copy.h"
 #include "nb_rng.h"
 #include "nb_smv.h"
 
@@ -251,6 +252,33 @@ test_args_errors_name_the_flag (void)
   }
 }
 
+/* Threaded copies equal memcpy for odd sizes and any thread count. */
+static void
+test_parallel_copy (void)
+{
+  const gsize sizes[] = { 0, 13, ((gsize) 4 << 20) - 1, ((gsize) 17 << 20) + 13 };
+  const int threads[] = { 1, 3, 16, 99 };
+  gsize max = sizes[G_N_ELEMENTS (sizes) - 1];
+  guint8 *src = g_malloc (max), *dst = g_malloc (max + 1);
+  GRand *rand = g_rand_new_with_seed (7);
+
+  for (gsize i = 0; i < max; i++)
+    src[i] = (guint8) g_rand_int (rand);
+  for (guint t = 0; t < G_N_ELEMENTS (threads); t++) {
+    NbParallelCopy *c = nb_parallel_copy_new (threads[t]);
+    for (guint k = 0; k < G_N_ELEMENTS (sizes); k++) {
+      memset (dst, 0xA5, max + 1);
+      nb_parallel_copy (c, dst, src, sizes[k]);
+      g_assert_cmpmem (dst, sizes[k], src, sizes[k]);
+      g_assert_cmpuint (dst[sizes[k]], ==, 0xA5);       /* nothing beyond */
+    }
+    nb_parallel_copy_free (c);
+  }
+  g_rand_free (rand);
+  g_free (src);
+  g_free (dst);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -262,6 +290,7 @@ main (int argc, char **argv)
   g_test_add_func ("/hkl/dump-round-trip", test_hkl_dump_round_trip);
   g_test_add_func ("/hkl/dump-layout", test_hkl_dump_layout);
   g_test_add_func ("/smv/round-trip", test_smv_round_trip);
+  g_test_add_func ("/parallel-copy/equals-memcpy", test_parallel_copy);
   g_test_add_func ("/args/aliases-and-side-effects",
       test_args_aliases_and_side_effects);
   g_test_add_func ("/args/errors-name-the-flag",
