@@ -95,6 +95,10 @@ main (int argc, char **argv)
     g_clear_error (&error);
     g_free (debug);
     status = 1;
+  } else if (count.frames < 2) {
+    fprintf (stderr, "nb_bench_element: only %d frame(s) arrived\n",
+        count.frames);
+    status = 1;
   } else {
     double secs = (count.last - count.first) / 1e6;
     printf ("element: %d frames; frames 2..%d in %.3f s = %.3g frames/s\n",

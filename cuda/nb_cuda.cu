@@ -555,7 +555,8 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
   self->parent.interpolation_off_at = -1;
   self->device = gpu_id;
   self->npix = (size_t) model->det.fpixels * model->det.spixels;
-  self->pinned = nb_pinned_frames_new (self->npix, MAX_PINNED_FRAMES);
+  self->pinned = nb_pinned_frames_new (self->npix, MAX_PINNED_FRAMES,
+      gpu_id);
   self->n_orient = (gsize) model->phisteps * model->n_mosaic * 9;
   self->h_orient_d = g_new (double, 2 * self->n_orient);
   self->first_pixel = nb_first_rendered_pixel (&model->det);

@@ -37,8 +37,10 @@ template <typename T> struct FastBox
   T default_F;
 };
 
-/* sin(pi r) / r for |r| <= 1/2 as a polynomial in r^2 (minimax for
- * relative error: float 5 terms, 5.3e-9; double 8 terms, 1.4e-16). */
+/* sin(pi r) / r for |r| <= 1/2 as a polynomial in r^2, minimax for
+ * relative error.  Float, 5 terms: 7.6e-9 with exact coefficients, 4.2e-8
+ * with them rounded to float (below a float's rounding).  Double, 8
+ * terms: 2.3e-16, about a double's rounding.  Both worst at r = 1/2. */
 static __device__ __forceinline__ float
 sinpi_over_r (float r2)
 {

@@ -11,6 +11,7 @@ struct _NbPinnedFrames {
   GSList *free_list;            /* float *, each n_floats long */
   gsize n_floats;
   int count, max_count;         /* allocated, and the cap */
+  int device;
 };
 
 typedef struct {
@@ -20,12 +21,13 @@ typedef struct {
 } PinnedLentFrame;
 
 extern "C" NbPinnedFrames *
-nb_pinned_frames_new (gsize n_floats, int max_count)
+nb_pinned_frames_new (gsize n_floats, int max_count, int device)
 {
   NbPinnedFrames *set = g_atomic_rc_box_new0 (NbPinnedFrames);
   g_mutex_init (&set->lock);
   set->n_floats = n_floats;
   set->max_count = max_count;
+  set->device = device;
   return set;
 }
 
@@ -35,12 +37,34 @@ nb_pinned_frames_ref (NbPinnedFrames * set)
   return (NbPinnedFrames *) g_atomic_rc_box_acquire (set);
 }
 
+/* The calling thread's current device becomes @device; returns the old
+ * one.  A thread that never used CUDA would otherwise act on device 0
+ * (and create its context) whatever gpu-id the frames came from. */
+static int
+enter_device (int device)
+{
+  int previous = device;
+  cudaGetDevice (&previous);
+  if (previous != device)
+    cudaSetDevice (device);
+  return previous;
+}
+
+static void
+leave_device (int previous, int device)
+{
+  if (previous != device)
+    cudaSetDevice (previous);
+}
+
 static void
 pinned_frames_clear (gpointer data)
 {
   NbPinnedFrames *set = (NbPinnedFrames *) data;
+  int previous = enter_device (set->device);
   for (GSList * l = set->free_list; l != NULL; l = l->next)
     cudaFreeHost (l->data);
+  leave_device (previous, set->device);
   g_slist_free (set->free_list);
   g_mutex_clear (&set->lock);
 }
@@ -57,6 +81,7 @@ nb_pinned_frames_take (NbPinnedFrames * set, GError ** error)
 {
   float *buf = NULL;
   gboolean full;
+  int previous;
   cudaError_t e;
 
   g_mutex_lock (&set->lock);
@@ -70,8 +95,9 @@ nb_pinned_frames_take (NbPinnedFrames * set, GError ** error)
   g_mutex_unlock (&set->lock);
   if (buf != NULL || full)
     return buf;
-  /* with unified addressing page-locked memory serves every device */
+  previous = enter_device (set->device);
   e = cudaMallocHost (&buf, set->n_floats * sizeof (float));
+  leave_device (previous, set->device);
   if (e != cudaSuccess) {
     g_mutex_lock (&set->lock);
     set->count--;

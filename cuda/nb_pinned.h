@@ -13,8 +13,11 @@ G_BEGIN_DECLS
 
 typedef struct _NbPinnedFrames NbPinnedFrames;
 
-/* Buffers of @n_floats floats each, at most @max_count of them. */
-NbPinnedFrames *nb_pinned_frames_new (gsize n_floats, int max_count);
+/* Buffers of @n_floats floats each, at most @max_count of them, for
+ * CUDA device @device (allocated and freed with it current, whichever
+ * thread does it). */
+NbPinnedFrames *nb_pinned_frames_new (gsize n_floats, int max_count,
+    int device);
 NbPinnedFrames *nb_pinned_frames_ref (NbPinnedFrames * set);
 void nb_pinned_frames_unref (NbPinnedFrames * set);
 

@@ -43,7 +43,7 @@ nb_parallel_copy_new (int threads)
   g_mutex_init (&c->lock);
   g_cond_init (&c->done);
   if (c->parts > 1)
-    c->pool = g_thread_pool_new (copy_part, NULL, c->parts, FALSE, NULL);
+    c->pool = g_thread_pool_new (copy_part, NULL, c->parts - 1, FALSE, NULL);
   if (c->pool == NULL)
     c->parts = 1;
   return c;
@@ -81,8 +81,13 @@ nb_parallel_copy (NbParallelCopy * c, void *dst, const void *src,
     part[i].dst = (char *) dst + a;
     part[i].src = (const char *) src + a;
     part[i].bytes = b - a;
-    g_thread_pool_push (c->pool, &part[i], NULL);
   }
+  /* the pool copies all but the last piece, this thread the last one (and
+   * any piece no thread could be started for) */
+  for (int i = 0; i + 1 < c->parts; i++)
+    if (!g_thread_pool_push (c->pool, &part[i], NULL))
+      copy_part (&part[i], NULL);
+  copy_part (&part[c->parts - 1], NULL);
   g_mutex_lock (&c->lock);
   while (c->pending > 0)
     g_cond_wait (&c->done, &c->lock);

@@ -10,7 +10,8 @@ G_BEGIN_DECLS
 
 typedef struct _NbParallelCopy NbParallelCopy;
 
-/* A copier using @threads threads (1 to 16; 1 copies on the caller's). */
+/* A copier in @threads pieces (clamped to 1 to 16): the caller's thread
+ * and @threads - 1 pool threads. */
 NbParallelCopy *nb_parallel_copy_new (int threads);
 void nb_parallel_copy_free (NbParallelCopy * copier);
 

@@ -10,6 +10,7 @@
 #include "nb_model.h"
 #include "nb_trace.h"
 #include "nb_hd.h"
+#include "nb_error.h"
 
 G_BEGIN_DECLS
 
@@ -115,6 +116,11 @@ static inline NbLentFrame *
 nb_backend_lend (NbBackend * b, gint64 frame, double *omega_sum,
     GError ** error)
 {
+  if (b->ops->lend == NULL) {
+    g_set_error (error, NB_ERROR, NB_ERROR_BACKEND,
+        "the %s backend cannot lend frames", b->ops->name);
+    return NULL;
+  }
   return b->ops->lend (b, frame, omega_sum, error);
 }
 

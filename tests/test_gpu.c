@@ -16,11 +16,10 @@
 #include "golden_compare.h"
 #include "nb_backend_select.h"
 
-/* golden cases the common-case kernel rendered (every one that it can
+/* golden cases the common-case kernel renders (every one that it can
  * render today: all but the interpolating, round/gauss/tophat and
  * oversample_* cases) */
 #define MIN_COMMON_CASE_COVERAGE 15
-static int common_case_count;
 
 static NbModel *
 load (const char *c, const char *precision)
@@ -31,17 +30,18 @@ load (const char *c, const char *precision)
   return m;
 }
 
-/* Renders @frame; @kernel, if not NULL, receives the renderer's name. */
+/* Renders @frame; @kernel and @omega_sum, if not NULL, receive the
+ * renderer's name and the frame's solid-angle sum. */
 static float *
 render_with (const NbModel * m, NbDevice device, gint64 frame,
-    const char **kernel)
+    const char **kernel, double *omega_sum)
 {
   GError *error = NULL;
   NbBackend *b = nb_backend_select (m, device, 0, 0, m->params.precision,
       NULL, &error);
   float *img = g_new (float, (gsize) m->det.fpixels * m->det.spixels);
   g_assert_no_error (error);
-  g_assert_true (nb_backend_render (b, frame, img, NULL, &error));
+  g_assert_true (nb_backend_render (b, frame, img, omega_sum, &error));
   g_assert_no_error (error);
   if (kernel)
     *kernel = b->kernel;
@@ -52,18 +52,27 @@ render_with (const NbModel * m, NbDevice device, gint64 frame,
 static float *
 render (const NbModel * m, NbDevice device, gint64 frame)
 {
-  return render_with (m, device, frame, NULL);
+  return render_with (m, device, frame, NULL, NULL);
 }
 
 /* The general CUDA kernel, also where the common-case one applies. */
 static float *
-render_general (const NbModel * m)
+render_general (const NbModel * m, double *omega_sum)
 {
   float *img;
   g_setenv ("NB_CUDA_NO_FAST", "1", TRUE);
-  img = render (m, NB_DEVICE_CUDA, 0);
+  img = render_with (m, NB_DEVICE_CUDA, 0, NULL, omega_sum);
   g_unsetenv ("NB_CUDA_NO_FAST");
   return img;
+}
+
+/* Solid-angle sums (the element's meta, nanoBragg's statistics) agree. */
+static void
+expect_omega (const char *c, const char *what, double gpu, double cpu)
+{
+  if (!(fabs (gpu - cpu) <= 1e-12 * fabs (cpu)))
+    g_test_fail_printf ("%s %s: omega sum %.17g, cpu %.17g", c, what, gpu,
+        cpu);
 }
 
 static void
@@ -85,8 +94,9 @@ test_case (gconstpointer data)
   NbModel *m64 = load (c, "double"), *m32 = load (c, "float");
   gsize n = (gsize) m64->det.fpixels * m64->det.spixels;
   const char *kernel = NULL;
-  float *cpu = render (m64, NB_DEVICE_CPU, 0);
-  float *gpu64 = render_with (m64, NB_DEVICE_CUDA, 0, &kernel);
+  double omega_cpu = 0, omega_gpu = 0;
+  float *cpu = render_with (m64, NB_DEVICE_CPU, 0, NULL, &omega_cpu);
+  float *gpu64 = render_with (m64, NB_DEVICE_CUDA, 0, &kernel, &omega_gpu);
   float *gpu32 = render (m32, NB_DEVICE_CUDA, 0);
   double worst64 = 0, worst32 = 0, max = 0;
 
@@ -101,10 +111,12 @@ test_case (gconstpointer data)
   g_test_message ("| %s | %s | %.2e | %.2e |", c, kernel, worst64, worst32);
   expect_match (c, "cuda float64", gpu64, cpu, n, &f64);
   expect_match (c, "cuda float32", gpu32, cpu, n, &f32);
+  expect_omega (c, kernel, omega_gpu, omega_cpu);
   if (strcmp (kernel, "common-case kernel") == 0) {
-    float *general64 = render_general (m64);
-    float *general32 = render_general (m32);
-    common_case_count++;
+    double omega_general = 0;
+    float *general64 = render_general (m64, &omega_general);
+    float *general32 = render_general (m32, NULL);
+    expect_omega (c, "general kernel", omega_general, omega_cpu);
     expect_match (c, "general kernel float64", general64, cpu, n, &f64);
     expect_match (c, "general kernel float32", general32, cpu, n, &f32);
     g_free (general64);
@@ -249,6 +261,8 @@ test_lend_limit (void)
   NbLentFrame *held[LIMIT];
   float *img = g_new (float, n), *ref;
 
+  g_assert_no_error (error);
+  g_assert_nonnull (b);
   for (int frame = 0; frame < LIMIT; frame++) {
     g_assert_true (nb_backend_submit (b, frame, &error));
     held[frame] = nb_backend_lend (b, frame, NULL, &error);
@@ -262,10 +276,14 @@ test_lend_limit (void)
   g_assert_no_error (error);
   ref = render (m, NB_DEVICE_CUDA, LIMIT);
   g_assert_cmpmem (img, n * sizeof (float), ref, n * sizeof (float));
+  g_free (ref);
   nb_lent_frame_release (held[0]);
   held[0] = nb_backend_lend (b, LIMIT + 1, NULL, &error);
   g_assert_no_error (error);
   g_assert_nonnull (held[0]);
+  ref = render (m, NB_DEVICE_CUDA, LIMIT + 1);
+  g_assert_cmpmem (held[0]->image, n * sizeof (float), ref,
+      n * sizeof (float));
   for (int frame = 0; frame < LIMIT; frame++)
     nb_lent_frame_release (held[frame]);
   nb_backend_free (b);
@@ -274,12 +292,25 @@ test_lend_limit (void)
   nb_model_free (m);
 }
 
+/* The common-case kernel is not a corner of the code: most golden cases
+ * take it (the image tests above compare it and the general kernel with
+ * the CPU). */
 static void
 test_common_case_coverage (void)
 {
-  g_test_message ("%d golden cases took the common-case kernel",
-      common_case_count);
-  g_assert_cmpint (common_case_count, >=, MIN_COMMON_CASE_COVERAGE);
+  int count = 0;
+  for (guint i = 0; i < GOLDEN_N_CASES; i++) {
+    NbModel *m = load (golden_cases[i], "double");
+    GError *error = NULL;
+    NbBackend *b = nb_backend_select (m, NB_DEVICE_CUDA, 0, 0,
+        NB_PRECISION_FLOAT64, NULL, &error);
+    g_assert_no_error (error);
+    count += strcmp (b->kernel, "common-case kernel") == 0;
+    nb_backend_free (b);
+    nb_model_free (m);
+  }
+  g_test_message ("%d golden cases take the common-case kernel", count);
+  g_assert_cmpint (count, >=, MIN_COMMON_CASE_COVERAGE);
 }
 
 int
@@ -317,7 +348,6 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/streaming", test_streaming);
   g_test_add_func ("/gpu/lend", test_lend);
   g_test_add_func ("/gpu/lend-limit", test_lend_limit);
-  /* a suite created last runs after the image tests, which count */
   g_test_add_func ("/gpu/coverage/common-case", test_common_case_coverage);
   return g_test_run ();
 }
