@@ -1,7 +1,7 @@
 /* nb_cuda_fast.cuh - the CUDA backend's kernel for the common case: a
  * parallelepiped crystal with N > 1 on every axis, nearest-neighbour F,
  * no per-step oversample factors (nb_cuda_fast_applies).  Included by
- * nb_cuda.cu only.
+ * nb_cuda_kernels.cuh only.
  *
  * It computes what the engine's per-pixel template computes, but arranged
  * for the GPU:
