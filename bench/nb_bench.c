@@ -6,7 +6,8 @@
  *            ARGS_FILE INPUTS_DIR
  *
  * --frames F (>= 2) also streams a series of F frames the way the element
- * does (submit frame N+1, then fetch frame N) and reports its frame rate
+ * does (submit the frames the backend can queue, then take frame N) and
+ * reports its frame rate
  * from the first frame out to the last, lending frames where the backend
  * can (as the element does) unless --copy is given;
  * --size S overrides the detector size (S x S pixels).
@@ -116,9 +117,13 @@ main (int argc, char **argv)
     gboolean lend = !copy && nb_backend_can_lend (b);
     /* timed from the first frame out to the last, as nb_bench_element
      * times the element */
-    nb_backend_submit (b, 0, &error);
-    for (int f = 0; f < frames; f++) {
-      if (f + 1 < frames && !nb_backend_submit (b, f + 1, &error))
+    int depth = nb_backend_queue_depth (b);
+    for (int f = 0; f < depth - 1 && f < frames && error == NULL; f++)
+      nb_backend_submit (b, f, &error);
+    for (int f = 0; f < frames && error == NULL; f++) {
+      /* frames f+1 .. f+depth-1 render while f goes out */
+      if (f + depth - 1 < frames && !nb_backend_submit (b, f + depth - 1,
+              &error))
         break;
       if (lend) {
         /* the zero-copy path the element takes: lent, then dropped */

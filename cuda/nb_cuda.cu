@@ -3,8 +3,9 @@
  * The host keeps computing what is per frame and small (crystal
  * orientations of every phi step and mosaic domain) and uploads it; the
  * model's bulk (F(hkl), sources, mask) lives on the device for the life of
- * the backend.  Two stream slots let frame N+1 render while frame N is
- * handed out (copied, or lent as page-locked memory).  The kernels are in
+ * the backend.  Three stream slots let frames N+1 and N+2 render and
+ * copy while frame N is handed out (copied, or lent as page-locked
+ * memory).  The kernels are in
  * nb_cuda_kernels.cuh.
  */
 #include <cuda_runtime.h>
@@ -23,10 +24,16 @@ extern "C" {
 /* first_switch when interpolation never switched off */
 #define NO_SWITCH 0xFFFFFFFFFFFFFFFFull
 
-/* Page-locked frames a backend may hold: two slots and up to six frames
- * lent downstream (a deep queue of 4096^2 frames would otherwise pin
+/* Frames in flight: a caller may submit this many frames ahead of the
+ * one it takes.  Three let frame N+2's kernel run while frame N+1 is
+ * copied to the host and frame N goes out: at one step per pixel the
+ * kernel takes about as long as the copy. */
+#define NB_CUDA_SLOTS 3
+
+/* Page-locked frames a backend may hold: one per slot and up to six lent
+ * downstream (a deep queue of 4096^2 frames would otherwise pin
  * gigabytes); beyond that frames are copied out instead. */
-#define MAX_PINNED_FRAMES 8
+#define MAX_PINNED_FRAMES (NB_CUDA_SLOTS + 6)
 
 /* ---- the backend ---- */
 
@@ -56,7 +63,7 @@ typedef struct {
   FastBox <float> box_f;
   FastBox <double> box_d;
   double *h_orient_d;           /* host scratch, double tables */
-  Slot slot[2];
+  Slot slot[NB_CUDA_SLOTS];
   gint64 first_pixel;
   gint64 last_frame;
   unsigned long long last_switch;
@@ -203,7 +210,7 @@ static gboolean
 cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
 {
   NbCudaBackend *self = (NbCudaBackend *) backend;
-  Slot *sl = &self->slot[frame & 1];
+  Slot *sl = &self->slot[frame % NB_CUDA_SLOTS];
 
   CHECK (cudaSetDevice (self->device));
   if (sl->frame == frame)
@@ -259,7 +266,7 @@ cuda_fetch (NbBackend * backend, gint64 frame, float *image,
     double *omega_sum, GError ** error)
 {
   NbCudaBackend *self = (NbCudaBackend *) backend;
-  Slot *sl = &self->slot[frame & 1];
+  Slot *sl = &self->slot[frame % NB_CUDA_SLOTS];
 
   if (!wait_frame (self, sl, frame, error))
     return FALSE;
@@ -276,7 +283,7 @@ cuda_lend (NbBackend * backend, gint64 frame, double *omega_sum,
     GError ** error)
 {
   NbCudaBackend *self = (NbCudaBackend *) backend;
-  Slot *sl = &self->slot[frame & 1];
+  Slot *sl = &self->slot[frame % NB_CUDA_SLOTS];
   NbLentFrame *lent;
   float *replacement;
   GError *why = NULL;
@@ -317,8 +324,8 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
   int n_in = 0;
 
   CHECK (cudaSetDevice (self->device));
-  /* the trace borrows slot 0's tables: let both slots finish first */
-  for (int i = 0; i < 2; i++)
+  /* the trace borrows slot 0's tables: let every slot finish first */
+  for (int i = 0; i < NB_CUDA_SLOTS; i++)
     if (self->slot[i].frame != -1)
       CHECK (cudaEventSynchronize (self->slot[i].done));
   if (self->last_frame != frame) {
@@ -414,7 +421,7 @@ cuda_free (NbBackend * backend)
   NbCudaBackend *self = (NbCudaBackend *) backend;
 
   cudaSetDevice (self->device);
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < NB_CUDA_SLOTS; i++) {
     Slot *sl = &self->slot[i];
     if (sl->stream) {
       cudaStreamSynchronize (sl->stream);
@@ -509,7 +516,7 @@ alloc_slots (NbCudaBackend * self, GError ** error)
   gsize tbytes = self->n_orient / 9 * MAX (9 * sizeof (double),
       MAX (NB_FAST_ROW_F * sizeof (float), NB_FAST_ROW_D * sizeof (double)));
 
-  for (int i = 0; i < 2; i++) {
+  for (int i = 0; i < NB_CUDA_SLOTS; i++) {
     Slot *sl = &self->slot[i];
     sl->frame = -1;
     CHECK (cudaStreamCreateWithFlags (&sl->stream, cudaStreamNonBlocking));
@@ -517,7 +524,7 @@ alloc_slots (NbCudaBackend * self, GError ** error)
     CHECK (cudaMalloc (&sl->d_orient, 2 * tbytes));
     CHECK (cudaMallocHost (&sl->h_orient, 2 * tbytes));
     CHECK (cudaMalloc (&sl->d_image, self->npix * sizeof (float)));
-    /* the set starts empty and holds MAX_PINNED_FRAMES >= 2 */
+    /* the set starts empty and holds MAX_PINNED_FRAMES > NB_CUDA_SLOTS */
     sl->h_image = nb_pinned_frames_take (self->pinned, error);
     if (sl->h_image == NULL)
       return FALSE;
@@ -562,6 +569,7 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
   self->first_pixel = nb_first_rendered_pixel (&model->det);
   self->fast = nb_cuda_fast_applies (model);
   self->parent.kernel = self->fast ? "common-case kernel" : "general kernel";
+  self->parent.queue_depth = NB_CUDA_SLOTS;
   self->last_frame = -1;
   self->last_switch = NO_SWITCH;
   {

@@ -2,9 +2,10 @@
  *
  * The model (F(hkl), sources, mask) is copied to the GPU once; each frame
  * uploads its orientation table and renders one pixel per thread with the
- * same per-pixel code as the CPU (engine/nb_render_pixel.h).  Two slots
- * (streams, device and pinned host buffers) let frame N+1 render while
- * frame N is copied out; nothing is allocated per frame. */
+ * same per-pixel code as the CPU (engine/nb_render_pixel.h), or the
+ * common-case kernel.  Three slots (streams, device and pinned host
+ * buffers) let frames N+1 and N+2 render and copy while frame N goes out;
+ * nothing frame-sized is allocated per frame. */
 #ifndef NB_CUDA_H
 #define NB_CUDA_H
 

@@ -70,6 +70,8 @@ struct _NbBackend {
   gint64 interpolation_off_at;
   /* which renderer draws the frames (for logs and tests) */
   const char *kernel;
+  /* frames a caller may submit ahead of the one it takes (>= 1) */
+  int queue_depth;
 };
 
 /* The CPU backend (all cores by default; @threads 0 = g_get_num_processors). */
@@ -83,9 +85,16 @@ nb_backend_render (NbBackend * b, gint64 frame, float *image,
   return b->ops->render (b, frame, image, omega_sum, error);
 }
 
-/* Streaming: submit frame N+1 before fetching frame N, so that a backend
- * with a device renders one while the other is copied out.  Backends
- * without an asynchronous path render in fetch. */
+/* Streaming: submit frames N+1 .. N+depth-1 (nb_backend_queue_depth)
+ * before taking frame N, so that a backend with a device renders them
+ * while frame N is copied out; submitting further ahead discards frames
+ * not yet taken.  Backends without an asynchronous path render in fetch. */
+static inline int
+nb_backend_queue_depth (const NbBackend * b)
+{
+  return MAX (b->queue_depth, 1);
+}
+
 static inline gboolean
 nb_backend_submit (NbBackend * b, gint64 frame, GError ** error)
 {

@@ -311,6 +311,7 @@ nb_backend_cpu_new (const NbModel * model, int threads,
   self = g_new0 (NbCpuBackend, 1);
   self->parent.ops = &cpu_ops;
   self->parent.kernel = "per-pixel template";
+  self->parent.queue_depth = 1;
   self->parent.model = model;
   self->parent.precision = precision;
   self->threads = threads > 0 ? threads : (int) g_get_num_processors ();

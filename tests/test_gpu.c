@@ -182,9 +182,10 @@ test_trace (gconstpointer data)
   nb_model_free (m);
 }
 
-/* submit(N+1) before fetch(N), as the element streams, equals renders. */
+/* Frames N+1 .. N+depth-1 submitted before fetch(N), as the element
+ * streams, equal renders; so do frames submitted one ahead. */
 static void
-test_streaming (void)
+streaming_equals_renders (int depth)
 {
   NbModel *m = load ("rotation_series", "double");
   gsize n = (gsize) m->det.fpixels * m->det.spixels;
@@ -193,10 +194,12 @@ test_streaming (void)
       NB_PRECISION_FLOAT64, NULL, &error);
   float *img = g_new (float, n);
 
-  g_assert_true (nb_backend_submit (b, 0, &error));
-  for (gint64 frame = 0; frame < 6; frame++) {
+  g_assert_cmpint (depth, <=, nb_backend_queue_depth (b));
+  for (gint64 frame = 0; frame < depth - 1; frame++)
+    g_assert_true (nb_backend_submit (b, frame, &error));
+  for (gint64 frame = 0; frame < 7; frame++) {
     float *ref = render (m, NB_DEVICE_CUDA, frame);
-    g_assert_true (nb_backend_submit (b, frame + 1, &error));
+    g_assert_true (nb_backend_submit (b, frame + depth - 1, &error));
     g_assert_true (nb_backend_fetch (b, frame, img, NULL, &error));
     g_assert_no_error (error);
     g_assert_cmpmem (img, n * sizeof (float), ref, n * sizeof (float));
@@ -205,6 +208,14 @@ test_streaming (void)
   g_free (img);
   nb_backend_free (b);
   nb_model_free (m);
+}
+
+static void
+test_streaming (void)
+{
+  streaming_equals_renders (2);
+  /* the CUDA backend queues three frames (nb_cuda.cu NB_CUDA_SLOTS) */
+  streaming_equals_renders (3);
 }
 
 /* Lent frames (zero-copy streaming) equal renders, stay valid while later
@@ -246,8 +257,8 @@ test_lend (void)
   nb_model_free (m);
 }
 
-/* A backend lends at most six frames at a time (MAX_PINNED_FRAMES, 8, less
- * its two slots); the next one is declined without an error and can be
+/* A backend lends at most six frames at a time (MAX_PINNED_FRAMES, 9, less
+ * its three slots); the next one is declined without an error and can be
  * fetched (copied) instead, and lending resumes once frames come back. */
 static void
 test_lend_limit (void)
