@@ -110,17 +110,18 @@ nb_backend_fetch (NbBackend * b, gint64 frame, float *image,
   return b->ops->render (b, frame, image, omega_sum, error);
 }
 
-/* Zero-copy streaming: wait for a submitted @frame and lend it out (see
- * NbLentFrame).  NULL with @error set on failure; NULL without an error
- * when the backend has lent all the frames it may (they are still held):
- * take the frame with nb_backend_fetch instead.  @error must not be NULL.
- * Check nb_backend_can_lend first. */
+/* TRUE when the backend can lend frames (nb_backend_lend). */
 static inline gboolean
 nb_backend_can_lend (const NbBackend * b)
 {
   return b->ops->lend != NULL;
 }
 
+/* Zero-copy streaming: wait for a submitted @frame and lend it out (see
+ * NbLentFrame).  NULL with @error set on failure (also on a backend that
+ * cannot lend); NULL without an error when the backend has lent all the
+ * frames it may (they are still held): take the frame with
+ * nb_backend_fetch instead.  @error must not be NULL. */
 static inline NbLentFrame *
 nb_backend_lend (NbBackend * b, gint64 frame, double *omega_sum,
     GError ** error)
