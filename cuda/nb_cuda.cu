@@ -108,32 +108,12 @@ element_size_float (const NbCudaBackend * self)
   return self->parent.precision == NB_PRECISION_FLOAT32;
 }
 
-/* Orientation tables of @frame into the slot's pinned buffer. */
-static void
-fill_orientations (NbCudaBackend * self, Slot * sl, gint64 frame)
-{
-  const NbModel *m = self->parent.model;
-  double phi = nb_model_frame_phi (m, frame);
-  gsize n = self->n_orient;
-
-  nb_orientations_build (m, phi, FALSE, self->h_orient_d);
-  nb_orientations_build (m, phi, TRUE, self->h_orient_d + n);
-  if (element_size_float (self)) {
-    float *f = (float *) sl->h_orient;
-    for (gsize i = 0; i < 2 * n; i++)
-      f[i] = (float) self->h_orient_d[i];
-  } else {
-    memcpy (sl->h_orient, self->h_orient_d, 2 * n * sizeof (double));
-  }
-}
-
-/* The tables as fast_kernel reads them: rows padded to FastRow<T>::stride
- * values.  Returns their size in bytes. */
+/* Rows of 9 doubles as rows of @stride values of T (zero-padded).
+ * Returns their size in bytes. */
 template <typename T>
 static gsize
-pack_fast_rows (const double *rows9, gsize n_rows, T * out)
+pack_rows (const double *rows9, gsize n_rows, int stride, T * out)
 {
-  const int stride = FastRow <T>::stride;
   for (gsize r = 0; r < n_rows; r++) {
     for (int i = 0; i < 9; i++)
       out[r * stride + i] = (T) rows9[r * 9 + i];
@@ -143,27 +123,37 @@ pack_fast_rows (const double *rows9, gsize n_rows, T * out)
   return n_rows * stride * sizeof (T);
 }
 
+/* Both orientation tables of @frame (the carried-in one second) into the
+ * slot's pinned buffer in the device precision, rows of @stride values:
+ * 9 for render_kernel and the trace kernel, FastRow<T>::stride for
+ * fast_kernel.  Returns their size in bytes. */
+static gsize
+fill_orientations (NbCudaBackend * self, Slot * sl, gint64 frame,
+    int stride)
+{
+  const NbModel *m = self->parent.model;
+  double phi = nb_model_frame_phi (m, frame);
+  gsize rows = 2 * self->n_orient / 9;
+
+  nb_orientations_build (m, phi, FALSE, self->h_orient_d);
+  nb_orientations_build (m, phi, TRUE, self->h_orient_d + self->n_orient);
+  if (element_size_float (self))
+    return pack_rows (self->h_orient_d, rows, stride, (float *) sl->h_orient);
+  return pack_rows (self->h_orient_d, rows, stride, (double *) sl->h_orient);
+}
+
 /* Uploads the frame's tables for fast_kernel and launches it. */
 static cudaError_t
 launch_fast (NbCudaBackend * self, Slot * sl, gint64 frame)
 {
   const NbModel *m = self->parent.model;
   gsize rows = self->n_orient / 9;
-  double phi = nb_model_frame_phi (m, frame);
   dim3 block (32, 8);
   dim3 grid ((m->det.fpixels + 31) / 32, (m->det.spixels + 7) / 8);
-  gsize bytes;
+  gsize bytes = fill_orientations (self, sl, frame, element_size_float (self)
+      ? NB_FAST_ROW_F : NB_FAST_ROW_D);
   cudaError_t e;
 
-  /* both tables, the carried-in one second, padded alike */
-  nb_orientations_build (m, phi, FALSE, self->h_orient_d);
-  nb_orientations_build (m, phi, TRUE, self->h_orient_d + self->n_orient);
-  if (element_size_float (self))
-    bytes = pack_fast_rows (self->h_orient_d, 2 * rows,
-        (float *) sl->h_orient);
-  else
-    bytes = pack_fast_rows (self->h_orient_d, 2 * rows,
-        (double *) sl->h_orient);
   e = cudaMemcpyAsync (sl->d_orient, sl->h_orient, bytes,
       cudaMemcpyHostToDevice, sl->stream);
   if (e != cudaSuccess)
@@ -186,13 +176,11 @@ launch_fast (NbCudaBackend * self, Slot * sl, gint64 frame)
 static cudaError_t
 launch_general (NbCudaBackend * self, Slot * sl, gint64 frame)
 {
-  gsize tbytes = self->n_orient * (element_size_float (self)
-      ? sizeof (float) : sizeof (double));
-  size_t smem = 2 * tbytes <= self->max_smem ? 2 * tbytes : 0;
+  gsize bytes = fill_orientations (self, sl, frame, 9);
+  size_t smem = bytes <= self->max_smem ? bytes : 0;
   cudaError_t e;
 
-  fill_orientations (self, sl, frame);
-  e = cudaMemcpyAsync (sl->d_orient, sl->h_orient, 2 * tbytes,
+  e = cudaMemcpyAsync (sl->d_orient, sl->h_orient, bytes,
       cudaMemcpyHostToDevice, sl->stream);
   if (e != cudaSuccess)
     return e;
@@ -319,7 +307,6 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
   const NbDetector *d = &backend->model->det;
   Slot *sl = &self->slot[0];
   gboolean f32 = element_size_float (self);
-  gsize tbytes = self->n_orient * (f32 ? sizeof (float) : sizeof (double));
   int *coords, *which;
   int n_in = 0;
 
@@ -367,8 +354,8 @@ cuda_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels, int n,
     which[n_in++] = i;
   }
   if (n_in > 0) {
-    fill_orientations (self, sl, frame);
-    if (!check (cudaMemcpy (sl->d_orient, sl->h_orient, 2 * tbytes,
+    gsize bytes = fill_orientations (self, sl, frame, 9);
+    if (!check (cudaMemcpy (sl->d_orient, sl->h_orient, bytes,
                 cudaMemcpyHostToDevice), "cudaMemcpy", error)
         || !check (cudaMemcpy (self->d_coords, coords,
                 2 * n_in * sizeof (int), cudaMemcpyHostToDevice),
