@@ -255,11 +255,8 @@ fast_kernel (const __grid_constant__ NbModel m,
 static bool
 nb_cuda_fast_applies (const NbModel * m)
 {
-  const NbDetector *d = &m->det;
-  const NbCrystal *x = &m->xtal;
-  return x->shape == NB_SHAPE_SQUARE && x->Na > 1 && x->Nb > 1 && x->Nc > 1
-      && !x->interpolate && !d->oversample_thick && !d->oversample_polar
-      && !d->oversample_omega && g_getenv ("NB_CUDA_NO_FAST") == NULL;
+  return nb_model_is_common_case (m) && !m->xtal.interpolate
+      && g_getenv ("NB_CUDA_NO_FAST") == NULL;
 }
 
 /* The box of @hkl (device pointers) as fast_kernel reads it. */

@@ -190,6 +190,20 @@ nb_dmin_rejects (const NbModel * m, double stol)
   return m->dmin > 0.0 && stol > 0.0 && m->dmin > 0.5 / stol;
 }
 
+/* The common case both renderers have a tight step loop for: a
+ * parallelepiped crystal with N > 1 on every axis and no per-step
+ * oversample factors (nearest-neighbour F is the caller's condition: the
+ * interpolation switch can change mid-image). */
+static inline NB_HD gboolean
+nb_model_is_common_case (const NbModel * m)
+{
+  const NbCrystal *x = &m->xtal;
+  const NbDetector *d = &m->det;
+  return x->shape == NB_SHAPE_SQUARE && x->Na > 1 && x->Nb > 1 && x->Nc > 1
+      && !d->oversample_thick && !d->oversample_polar
+      && !d->oversample_omega;
+}
+
 /* Fourier transform of a sphere. */
 static inline NB_HD double
 nb_sinc3 (double x)

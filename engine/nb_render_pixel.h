@@ -88,9 +88,7 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
   const NB_T Na = (NB_T) x->Na, Nb = (NB_T) x->Nb, Nc = (NB_T) x->Nc;
   const gboolean square = x->shape == NB_SHAPE_SQUARE;
 #if !NB_TRACING && !NB_SUM_GIVEN
-  const gboolean fast = square && x->Na > 1 && x->Nb > 1 && x->Nc > 1
-      && !d->oversample_thick && !d->oversample_polar
-      && !d->oversample_omega;
+  const gboolean fast = nb_model_is_common_case (m);
 #endif
 #if NB_SUM_GIVEN
   NB_T I = I_sum;
