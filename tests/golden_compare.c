@@ -202,3 +202,13 @@ golden_render (const NbModel * m, int threads, gint64 frame,
   nb_backend_free (b);
   return img;
 }
+
+void
+golden_add_case_tests (const char *prefix, guint n, GTestDataFunc func)
+{
+  for (guint i = 0; i < n; i++) {
+    gchar *name = g_strdup_printf ("%s/%s", prefix, golden_cases[i]);
+    g_test_add_data_func (name, golden_cases[i], func);
+    g_free (name);
+  }
+}

@@ -53,4 +53,8 @@ const char *golden_dir (void);
 #define GOLDEN_N_STILLS 18
 extern const char *const golden_cases[GOLDEN_N_CASES];
 
+/* Adds the test "@prefix/<case>" running @func on each of the first @n
+ * golden cases (the case name is the test data). */
+void golden_add_case_tests (const char *prefix, guint n, GTestDataFunc func);
+
 #endif

@@ -348,14 +348,8 @@ main (int argc, char **argv)
   nb_backend_free (b);
   nb_model_free (probe);
 
-  for (guint i = 0; i < GOLDEN_N_CASES; i++) {
-    gchar *name = g_strdup_printf ("/gpu/image/%s", golden_cases[i]);
-    g_test_add_data_func (name, golden_cases[i], test_case);
-    g_free (name);
-    name = g_strdup_printf ("/gpu/trace/%s", golden_cases[i]);
-    g_test_add_data_func (name, golden_cases[i], test_trace);
-    g_free (name);
-  }
+  golden_add_case_tests ("/gpu/image", GOLDEN_N_CASES, test_case);
+  golden_add_case_tests ("/gpu/trace", GOLDEN_N_CASES, test_trace);
   g_test_add_func ("/gpu/streaming", test_streaming);
   g_test_add_func ("/gpu/lend", test_lend);
   g_test_add_func ("/gpu/lend-limit", test_lend_limit);

@@ -558,17 +558,11 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  for (guint i = 0; i < GOLDEN_N_STILLS; i++) {
-    gchar *name = g_strdup_printf ("/parity/image/%s", golden_cases[i]);
-    g_test_add_data_func (name, golden_cases[i], test_case_image);
-    g_free (name);
-    name = g_strdup_printf ("/parity/threads/%s", golden_cases[i]);
-    g_test_add_data_func (name, golden_cases[i], test_case_threads);
-    g_free (name);
-    name = g_strdup_printf ("/parity/geometry/%s", golden_cases[i]);
-    g_test_add_data_func (name, golden_cases[i], test_case_geometry);
-    g_free (name);
-  }
+  golden_add_case_tests ("/parity/image", GOLDEN_N_STILLS, test_case_image);
+  golden_add_case_tests ("/parity/threads", GOLDEN_N_STILLS,
+      test_case_threads);
+  golden_add_case_tests ("/parity/geometry", GOLDEN_N_STILLS,
+      test_case_geometry);
   for (int f = 0; f < 3; f++) {
     gchar *name = g_strdup_printf ("/parity/rotation_series/frame%d", f);
     g_test_add_data_func (name, GINT_TO_POINTER (f), test_rotation_frame);

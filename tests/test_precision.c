@@ -57,10 +57,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  for (guint i = 0; i < GOLDEN_N_CASES; i++) {
-    gchar *name = g_strdup_printf ("/precision/float32/%s", golden_cases[i]);
-    g_test_add_data_func (name, golden_cases[i], test_case);
-    g_free (name);
-  }
+  golden_add_case_tests ("/precision/float32", GOLDEN_N_CASES, test_case);
   return g_test_run ();
 }

@@ -98,10 +98,6 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
-  for (guint i = 0; i < GOLDEN_N_CASES; i++) {
-    gchar *name = g_strdup_printf ("/trace/%s", golden_cases[i]);
-    g_test_add_data_func (name, golden_cases[i], test_case_trace);
-    g_free (name);
-  }
+  golden_add_case_tests ("/trace", GOLDEN_N_CASES, test_case_trace);
   return g_test_run ();
 }
