@@ -117,13 +117,9 @@ main (int argc, char **argv)
     gboolean lend = !copy && nb_backend_can_lend (b);
     /* timed from the first frame out to the last, as nb_bench_element
      * times the element */
-    int depth = nb_backend_queue_depth (b);
-    for (int f = 0; f < depth - 1 && f < frames && error == NULL; f++)
-      nb_backend_submit (b, f, &error);
-    for (int f = 0; f < frames && error == NULL; f++) {
-      /* frames f+1 .. f+depth-1 render while f goes out */
-      if (f + depth - 1 < frames && !nb_backend_submit (b, f + depth - 1,
-              &error))
+    for (int f = 0; f < frames; f++) {
+      /* the frames after f render while f goes out */
+      if (!nb_backend_submit_ahead (b, f, frames, &error))
         break;
       if (lend) {
         /* the zero-copy path the element takes: lent, then dropped */

@@ -101,6 +101,21 @@ nb_backend_submit (NbBackend * b, gint64 frame, GError ** error)
   return b->ops->submit ? b->ops->submit (b, frame, error) : TRUE;
 }
 
+/* Submits @frame and as many following frames as the backend queues,
+ * stopping before @end (-1: no end); frames already submitted stay. */
+static inline gboolean
+nb_backend_submit_ahead (NbBackend * b, gint64 frame, gint64 end,
+    GError ** error)
+{
+  gint64 last = frame + nb_backend_queue_depth (b) - 1;
+  if (end >= 0 && last >= end)
+    last = MAX (end - 1, frame);
+  for (gint64 f = frame; f <= last; f++)
+    if (!nb_backend_submit (b, f, error))
+      return FALSE;
+  return TRUE;
+}
+
 static inline gboolean
 nb_backend_fetch (NbBackend * b, gint64 frame, float *image,
     double *omega_sum, GError ** error)

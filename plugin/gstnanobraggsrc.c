@@ -857,17 +857,14 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   GstBuffer *buf;
   GstMapInfo map;
   double scale = self->params.int_scale, adc = self->params.adc_offset;
-  gint64 ahead = frame + nb_backend_queue_depth (self->backend);
+  gint64 end = self->stop_frame;
 
   /* keep the device busy: the next frames render while this one goes out */
-  for (gint64 f = frame; f < ahead; f++) {
-    if (f > frame && ((self->stop_frame >= 0 && f >= self->stop_frame)
-            || (self->num_frames_cached >= 0
-                && f >= self->num_frames_cached)))
-      break;
-    if (!nb_backend_submit (self->backend, f, error))
-      return NULL;
-  }
+  if (self->num_frames_cached >= 0 && (end < 0
+          || self->num_frames_cached < end))
+    end = self->num_frames_cached;
+  if (!nb_backend_submit_ahead (self->backend, frame, end, error))
+    return NULL;
 
   if (!self->gray16 && frames_lent (self)) {
     /* zero copy: the device backend's pinned frame itself goes downstream
