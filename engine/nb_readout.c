@@ -1,0 +1,310 @@
+/* nb_readout.c - the CPU readout: the PSF in two separable passes, then
+ * the per-pixel counts, each pass over bands of rows on all cores.
+ * Compiled with -ffp-contract=off so that the arithmetic of
+ * nb_readout_pixel.h rounds as it does on the GPU. */
+#include "nb_readout.h"
+#include "nb_error.h"
+#include "nb_render.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *const nb_readout_property_names[NB_READOUT_N_FIELDS] = {
+  [NB_READOUT_FIELD_GAIN] = "gain",
+  [NB_READOUT_FIELD_ADC_OFFSET] = "adc-offset",
+  [NB_READOUT_FIELD_READ_NOISE] = "read-noise",
+  [NB_READOUT_FIELD_CALIBRATION_ERROR] = "calibration-error",
+  [NB_READOUT_FIELD_PSF_FWHM] = "psf-fwhm",
+  [NB_READOUT_FIELD_CUTOFF] = "count-cutoff",
+};
+
+/* FWHM of a Gaussian in units of its sigma: 2 sqrt(2 ln 2) */
+#define NB_FWHM_PER_SIGMA 2.3548200450309493
+/* taps reach 4 sigma: the Gaussian's mass beyond is 6e-5 */
+#define NB_PSF_SIGMAS 4.0
+#define NB_MAX_PSF_FWHM \
+  (NB_READOUT_MAX_PSF_RADIUS / NB_PSF_SIGMAS * NB_FWHM_PER_SIGMA)
+
+void
+nb_readout_init_defaults (NbReadout * r)
+{
+  memset (r, 0, sizeof (*r));
+  r->gain = 1.0;
+  r->seed = 1;
+  r->calibration_seed = 1;
+  r->cutoff = (double) G_MAXINT32;
+  r->masked_value = -1;
+}
+
+static gboolean
+check_nonnegative (double value, NbReadoutField field,
+    const char *const *names, GError ** error)
+{
+  if (isfinite (value) && value >= 0.0)
+    return TRUE;
+  g_set_error (error, NB_ERROR, NB_ERROR_VALUE,
+      "%s must be a finite value >= 0 (got %g)", names[field], value);
+  return FALSE;
+}
+
+gboolean
+nb_readout_check (const NbReadout * r, const char *const *names,
+    GError ** error)
+{
+  if (names == NULL)
+    names = nb_readout_property_names;
+  if (!(isfinite (r->gain) && r->gain > 0.0)) {
+    g_set_error (error, NB_ERROR, NB_ERROR_VALUE,
+        "%s must be > 0 counts per photon (got %g)",
+        names[NB_READOUT_FIELD_GAIN], r->gain);
+    return FALSE;
+  }
+  if (!check_nonnegative (r->adc_offset, NB_READOUT_FIELD_ADC_OFFSET, names,
+          error)
+      || !check_nonnegative (r->read_noise, NB_READOUT_FIELD_READ_NOISE,
+          names, error)
+      || !check_nonnegative (r->calibration_error,
+          NB_READOUT_FIELD_CALIBRATION_ERROR, names, error)
+      || !check_nonnegative (r->psf_fwhm, NB_READOUT_FIELD_PSF_FWHM, names,
+          error))
+    return FALSE;
+  if (r->psf_fwhm > NB_MAX_PSF_FWHM) {
+    g_set_error (error, NB_ERROR, NB_ERROR_VALUE,
+        "%s must be at most %.1f pixels (got %g)",
+        names[NB_READOUT_FIELD_PSF_FWHM], NB_MAX_PSF_FWHM, r->psf_fwhm);
+    return FALSE;
+  }
+  if (!(r->cutoff == floor (r->cutoff) && r->cutoff <= (double) G_MAXINT32)) {
+    g_set_error (error, NB_ERROR, NB_ERROR_VALUE,
+        "%s must be a whole number of counts up to %d (got %g)",
+        names[NB_READOUT_FIELD_CUTOFF], G_MAXINT32, r->cutoff);
+    return FALSE;
+  }
+  if (r->cutoff < r->adc_offset) {
+    g_set_error (error, NB_ERROR, NB_ERROR_VALUE,
+        "%s (%g) is below %s (%g): every pixel would saturate",
+        names[NB_READOUT_FIELD_CUTOFF], r->cutoff,
+        names[NB_READOUT_FIELD_ADC_OFFSET], r->adc_offset);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+int
+nb_readout_psf_weights (double fwhm,
+    double weights[2 * NB_READOUT_MAX_PSF_RADIUS + 1])
+{
+  double sigma = fwhm / NB_FWHM_PER_SIGMA;
+  int radius;
+
+  if (!(fwhm > 0.0)) {
+    weights[0] = 1.0;
+    return 0;
+  }
+  radius = (int) ceil (NB_PSF_SIGMAS * sigma);
+  radius = CLAMP (radius, 1, NB_READOUT_MAX_PSF_RADIUS);
+  /* the Gaussian integrated over each pixel (not sampled at its centre),
+   * so narrow PSFs keep their width; the taps sum to the mass within the
+   * radius, i.e. the far tails are dropped rather than folded in */
+  for (int t = -radius; t <= radius; t++) {
+    double lo = (t - 0.5) / (sigma * M_SQRT2), hi = (t + 0.5) / (sigma * M_SQRT2);
+    weights[t + radius] = 0.5 * (erf (hi) - erf (lo));
+  }
+  return radius;
+}
+
+struct _NbReadoutWork {
+  int threads;
+  float *rows_blurred;          /* after the horizontal pass */
+  float *blurred;               /* after both passes */
+  gsize pixels;
+};
+
+NbReadoutWork *
+nb_readout_work_new (int threads)
+{
+  NbReadoutWork *w = g_new0 (NbReadoutWork, 1);
+  if (threads <= 0)
+    threads = (int) g_get_num_processors ();
+  w->threads = CLAMP (threads, 1, 64);
+  return w;
+}
+
+void
+nb_readout_work_free (NbReadoutWork * w)
+{
+  if (w == NULL)
+    return;
+  g_free (w->rows_blurred);
+  g_free (w->blurred);
+  g_free (w);
+}
+
+typedef struct {
+  const NbReadout *readout;
+  const NbDetector *det;
+  guint32 frame;
+  const float *photons;         /* input of the pass */
+  float *psf_out;               /* output of a PSF pass */
+  double weights[2 * NB_READOUT_MAX_PSF_RADIUS + 1];
+  int radius;
+  NbCountsFormat format;
+  void *out;
+  /* bands are handed out by an atomic counter */
+  gint next_band;
+  int band_rows, bands;
+  GMutex lock;
+  NbReadoutStats stats;
+} ReadoutJob;
+
+typedef void (*BandFunc) (ReadoutJob * job, int row0, int row1);
+
+typedef struct {
+  ReadoutJob *job;
+  BandFunc func;
+} BandRunner;
+
+static gpointer
+band_worker (gpointer data)
+{
+  BandRunner *runner = data;
+  ReadoutJob *job = runner->job;
+  for (;;) {
+    int band = g_atomic_int_add (&job->next_band, 1);
+    int row0 = band * job->band_rows;
+    if (band >= job->bands)
+      break;
+    runner->func (job, row0, MIN (row0 + job->band_rows, job->det->spixels));
+  }
+  return NULL;
+}
+
+/* @func over every band of rows, on up to @threads threads (the caller's
+ * one included); returns when all bands are done. */
+static void
+run_bands (ReadoutJob * job, int threads, BandFunc func)
+{
+  BandRunner runner = { job, func };
+  GThread *pool[64];
+  int started = 0;
+
+  /* small bands balance the load; 4 rows keep a PSF pass's reads local */
+  job->band_rows = 4;
+  job->bands = (job->det->spixels + job->band_rows - 1) / job->band_rows;
+  job->next_band = 0;
+  threads = MIN (threads, job->bands);
+  for (int i = 1; i < threads; i++) {
+    /* a thread that cannot be created is not fatal: the others take its
+     * bands */
+    pool[started] = g_thread_try_new ("nb-readout", band_worker, &runner,
+        NULL);
+    if (pool[started] != NULL)
+      started++;
+  }
+  band_worker (&runner);
+  for (int i = 0; i < started; i++)
+    g_thread_join (pool[i]);
+}
+
+static void
+psf_rows (ReadoutJob * job, int row0, int row1)
+{
+  int width = job->det->fpixels;
+  for (int s = row0; s < row1; s++) {
+    const float *line = job->photons + (gsize) s * width;
+    float *dst = job->psf_out + (gsize) s * width;
+    for (int f = 0; f < width; f++)
+      dst[f] = (float) nb_readout_psf_tap_sum (line, f, width, 1,
+          job->weights, job->radius);
+  }
+}
+
+static void
+psf_columns (ReadoutJob * job, int row0, int row1)
+{
+  int width = job->det->fpixels, height = job->det->spixels;
+  for (int s = row0; s < row1; s++)
+    for (int f = 0; f < width; f++)
+      job->psf_out[(gsize) s * width + f] =
+          (float) nb_readout_psf_tap_sum (job->photons + f, s, height,
+          (gsize) width, job->weights, job->radius);
+}
+
+static void
+counts_rows (ReadoutJob * job, int row0, int row1)
+{
+  const NbDetector *d = job->det;
+  const NbReadout *r = job->readout;
+  const double u16_cap = MIN (r->cutoff, 65535.0);
+  NbReadoutStats local = { 0, 0, 0.0 };
+
+  for (int s = row0; s < row1; s++)
+    for (int f = 0; f < d->fpixels; f++) {
+      gsize i = (gsize) s * d->fpixels + f;
+      double c;
+      if (nb_pixel_skipped (d, f, s)) {
+        local.masked++;
+        if (job->format == NB_COUNTS_S32)
+          ((gint32 *) job->out)[i] = r->masked_value;
+        else
+          ((guint16 *) job->out)[i] = (guint16) CLAMP (r->masked_value, 0,
+              65535);
+        continue;
+      }
+      c = nb_readout_counts (r, job->frame, i, job->photons[i]);
+      if (job->format == NB_COUNTS_S32) {
+        ((gint32 *) job->out)[i] = (gint32) c;
+        local.overloads += c >= r->cutoff;
+      } else {
+        if (c > 65535.0)
+          c = 65535.0;
+        ((guint16 *) job->out)[i] = (guint16) c;
+        local.overloads += c >= u16_cap;
+      }
+      local.total += c;
+    }
+  g_mutex_lock (&job->lock);
+  job->stats.overloads += local.overloads;
+  job->stats.masked += local.masked;
+  job->stats.total += local.total;
+  g_mutex_unlock (&job->lock);
+}
+
+void
+nb_readout_frame (NbReadoutWork * w, const NbReadout * r,
+    const NbDetector * d, guint32 frame, const float *photons,
+    NbCountsFormat format, void *out, NbReadoutStats * stats)
+{
+  ReadoutJob job;
+  gsize pixels = (gsize) d->fpixels * d->spixels;
+
+  memset (&job, 0, sizeof (job));
+  g_mutex_init (&job.lock);
+  job.readout = r;
+  job.det = d;
+  job.frame = frame;
+  job.format = format;
+  job.out = out;
+  job.radius = nb_readout_psf_weights (r->psf_fwhm, job.weights);
+  job.photons = photons;
+
+  if (job.radius > 0) {
+    if (w->pixels != pixels) {
+      g_free (w->rows_blurred);
+      g_free (w->blurred);
+      w->rows_blurred = g_new (float, pixels);
+      w->blurred = g_new (float, pixels);
+      w->pixels = pixels;
+    }
+    job.psf_out = w->rows_blurred;
+    run_bands (&job, w->threads, psf_rows);
+    job.photons = w->rows_blurred;
+    job.psf_out = w->blurred;
+    run_bands (&job, w->threads, psf_columns);
+    job.photons = w->blurred;
+  }
+  run_bands (&job, w->threads, counts_rows);
+  g_mutex_clear (&job.lock);
+  if (stats != NULL)
+    *stats = job.stats;
+}
