@@ -1,0 +1,131 @@
+/* test_gpu_readout.c - the CUDA readout gives the CPU readout's counts bit
+ * for bit: on every golden case's photons (rendered by the CPU engine)
+ * with Poisson and read noise, a calibration error and a PSF, in 32- and
+ * 16-bit counts, and on synthetic frames whose means cover every Poisson
+ * regime (inversion, rejection, huge).  Skips (77) without a GPU. */
+#include <glib.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "golden_compare.h"
+#include "nb_backend_select.h"
+#include "nb_cuda_readout.h"
+
+static NbCudaReadout *gpu;
+
+static void
+full_readout (NbReadout * r, guint64 seed)
+{
+  nb_readout_init_defaults (r);
+  r->poisson = TRUE;
+  r->gain = 1.3;
+  r->adc_offset = 10;
+  r->read_noise = 2.5;
+  r->calibration_error = 0.03;
+  r->calibration_seed = 11;
+  r->psf_fwhm = 1.4;
+  r->cutoff = 1048500;          /* a Pilatus count cutoff */
+  r->seed = seed;
+}
+
+static void
+compare (const NbReadout * r, const NbDetector * d, guint32 frame,
+    const float *photons, NbCountsFormat format)
+{
+  gsize n = (gsize) d->fpixels * d->spixels, differ = 0;
+  gsize bytes = n * (format == NB_COUNTS_S32 ? 4 : 2);
+  guint8 *cpu = g_malloc (bytes), *dev = g_malloc (bytes);
+  NbReadoutWork *w = nb_readout_work_new (0);
+  GError *error = NULL;
+
+  nb_readout_frame (w, r, d, frame, photons, format, cpu, NULL);
+  g_assert_true (nb_cuda_readout_frame (gpu, r, d, frame, photons, format,
+          dev, &error));
+  g_assert_no_error (error);
+  for (gsize i = 0; i < n; i++)
+    differ += format == NB_COUNTS_S32
+        ? ((gint32 *) cpu)[i] != ((gint32 *) dev)[i]
+        : ((guint16 *) cpu)[i] != ((guint16 *) dev)[i];
+  if (differ)
+    g_test_message ("%" G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT
+        " pixels differ", differ, n);
+  g_assert_cmpuint (differ, ==, 0);
+  nb_readout_work_free (w);
+  g_free (cpu);
+  g_free (dev);
+}
+
+static void
+test_golden_case (gconstpointer data)
+{
+  const char *c = data;
+  NbModel *m = golden_load_case (c, NULL);
+  GError *error = NULL;
+  NbBackend *b = nb_backend_select (m, NB_DEVICE_CPU, 0, 0,
+      NB_PRECISION_FLOAT64, NULL, &error);
+  float *photons = g_new (float, (gsize) m->det.fpixels * m->det.spixels);
+  NbReadout r;
+
+  g_assert_no_error (error);
+  g_assert_true (nb_backend_render (b, 0, photons, NULL, &error));
+  g_assert_no_error (error);
+  full_readout (&r, 20261202);
+  compare (&r, &m->det, 0, photons, NB_COUNTS_S32);
+  compare (&r, &m->det, 5, photons, NB_COUNTS_U16);
+  r.psf_fwhm = 0;
+  compare (&r, &m->det, 1, photons, NB_COUNTS_S32);
+  g_free (photons);
+  nb_backend_free (b);
+  nb_model_free (m);
+}
+
+/* means from 1e-3 to 1e12 photons, log-spaced along the frame */
+static void
+test_every_poisson_regime (void)
+{
+  NbDetector d;
+  gsize n = 1024 * 1024;
+  float *photons = g_new (float, n);
+  NbReadout r;
+
+  memset (&d, 0, sizeof (d));
+  d.fpixels = d.spixels = 1024;
+  d.roi_xmax = d.roi_ymax = 1023;
+  for (gsize i = 0; i < n; i++)
+    photons[i] = (float) pow (10.0, -3.0 + 15.0 * i / n);
+  nb_readout_init_defaults (&r);
+  r.poisson = TRUE;
+  r.seed = 7;
+  compare (&r, &d, 0, photons, NB_COUNTS_S32);
+  compare (&r, &d, 9, photons, NB_COUNTS_S32);
+  r.gain = 1e-4;                /* so that huge means stay below the cutoff */
+  r.read_noise = 0.7;
+  compare (&r, &d, 2, photons, NB_COUNTS_S32);
+  g_free (photons);
+}
+
+int
+main (int argc, char **argv)
+{
+  GError *error = NULL;
+  int status;
+
+  g_test_init (&argc, &argv, NULL);
+  if (!nb_backend_have_cuda ()) {
+    printf ("1..0 # SKIP built without CUDA\n");
+    return 77;
+  }
+  gpu = nb_cuda_readout_new (0, &error);
+  if (gpu == NULL) {
+    printf ("1..0 # SKIP %s\n", error->message);
+    g_error_free (error);
+    return 77;
+  }
+  golden_add_case_tests ("/gpu-readout/golden", GOLDEN_N_CASES,
+      test_golden_case);
+  g_test_add_func ("/gpu-readout/poisson-regimes", test_every_poisson_regime);
+  status = g_test_run ();
+  nb_cuda_readout_free (gpu);
+  return status;
+}
