@@ -14,6 +14,7 @@
 
 extern "C" {
 #include "nb_cuda.h"
+#include "nb_cuda_readout.h"
 #include "nb_error.h"
 #include "nb_pinned.h"
 #include "nb_parallel_copy.h"
@@ -46,6 +47,8 @@ typedef struct {
   float *h_image;               /* pinned, from NbCudaBackend.pinned */
   double *d_omega, *h_omega;
   unsigned long long *d_switch, *h_switch;
+  NbCudaReadout *readout;       /* the slot's readout (PSF scratch), or NULL */
+  void *d_counts;               /* the readout's output, 4 bytes a pixel */
   gint64 frame;                 /* submitted frame, -1 = free */
 } Slot;
 
@@ -75,6 +78,8 @@ typedef struct {
   NbPinnedFrames *pinned;       /* the slots' host frames, and lent ones */
   NbParallelCopy *copier;       /* copies frames out of pinned memory */
   int min_blocks;               /* register cap of the render kernels */
+  gboolean reads_out;           /* frames leave as counts (set_readout) */
+  NbCountsFormat counts_format;
 } NbCudaBackend;
 
 static gboolean
@@ -106,6 +111,15 @@ static gboolean
 element_size_float (const NbCudaBackend * self)
 {
   return self->parent.precision == NB_PRECISION_FLOAT32;
+}
+
+/* bytes of a frame as it leaves the device: photons or counts */
+static gsize
+frame_bytes (const NbCudaBackend * self)
+{
+  gsize per_pixel = self->reads_out && self->counts_format == NB_COUNTS_U16
+      ? sizeof (guint16) : sizeof (float);
+  return self->npix * per_pixel;
 }
 
 /* Rows of 9 doubles as rows of @stride values of T (zero-padded).
@@ -213,8 +227,19 @@ cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
           sl->stream));
   CHECK (self->fast ? launch_fast (self, sl, frame)
       : launch_general (self, sl, frame));
-  CHECK (cudaMemcpyAsync (sl->h_image, sl->d_image,
-          self->npix * sizeof (float), cudaMemcpyDeviceToHost, sl->stream));
+  if (self->reads_out) {
+    /* the readout follows the render on the same stream: only counts
+     * cross the bus */
+    if (!nb_cuda_readout_enqueue (sl->readout, &backend->model->det,
+            self->d_mask, (guint32) frame, sl->d_image, self->counts_format,
+            sl->d_counts, sl->stream, error))
+      return FALSE;
+    CHECK (cudaMemcpyAsync (sl->h_image, sl->d_counts, frame_bytes (self),
+            cudaMemcpyDeviceToHost, sl->stream));
+  } else {
+    CHECK (cudaMemcpyAsync (sl->h_image, sl->d_image, frame_bytes (self),
+            cudaMemcpyDeviceToHost, sl->stream));
+  }
   CHECK (cudaMemcpyAsync (sl->h_omega, sl->d_omega, sizeof (double),
           cudaMemcpyDeviceToHost, sl->stream));
   CHECK (cudaMemcpyAsync (sl->h_switch, sl->d_switch,
@@ -258,8 +283,7 @@ cuda_fetch (NbBackend * backend, gint64 frame, float *image,
 
   if (!wait_frame (self, sl, frame, error))
     return FALSE;
-  nb_parallel_copy (self->copier, image, sl->h_image,
-      self->npix * sizeof (float));
+  nb_parallel_copy (self->copier, image, sl->h_image, frame_bytes (self));
   finish_frame (self, sl, frame, omega_sum);
   return TRUE;
 }
@@ -420,6 +444,8 @@ cuda_free (NbBackend * backend)
     cudaFree (sl->d_image);
     cudaFree (sl->d_omega);
     cudaFree (sl->d_switch);
+    cudaFree (sl->d_counts);
+    nb_cuda_readout_free (sl->readout);
     cudaFreeHost (sl->h_orient);
     nb_pinned_frames_give (self->pinned, sl->h_image);
     cudaFreeHost (sl->h_omega);
@@ -440,6 +466,41 @@ cuda_free (NbBackend * backend)
   g_free (self);
 }
 
+/* Frames in flight were rendered for the old readout: they are waited
+ * for and dropped; every slot gets its readout and counts buffer. */
+static gboolean
+cuda_set_readout (NbBackend * backend, const NbReadout * readout,
+    NbCountsFormat format, GError ** error)
+{
+  NbCudaBackend *self = (NbCudaBackend *) backend;
+
+  CHECK (cudaSetDevice (self->device));
+  for (int i = 0; i < NB_CUDA_SLOTS; i++) {
+    Slot *sl = &self->slot[i];
+    if (sl->frame != -1)
+      CHECK (cudaEventSynchronize (sl->done));
+    sl->frame = -1;
+  }
+  self->reads_out = FALSE;
+  if (readout == NULL)
+    return TRUE;
+  for (int i = 0; i < NB_CUDA_SLOTS; i++) {
+    Slot *sl = &self->slot[i];
+    if (sl->readout == NULL) {
+      sl->readout = nb_cuda_readout_new (self->device, error);
+      if (sl->readout == NULL)
+        return FALSE;
+    }
+    if (sl->d_counts == NULL)
+      CHECK (cudaMalloc (&sl->d_counts, self->npix * sizeof (gint32)));
+    if (!nb_cuda_readout_configure (sl->readout, readout, error))
+      return FALSE;
+  }
+  self->reads_out = TRUE;
+  self->counts_format = format;
+  return TRUE;
+}
+
 static const NbBackendOps cuda_ops = {
   "cuda",
   cuda_render,
@@ -448,6 +509,7 @@ static const NbBackendOps cuda_ops = {
   cuda_lend,
   cuda_trace,
   cuda_free,
+  cuda_set_readout,
 };
 
 static gboolean

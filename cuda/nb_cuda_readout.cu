@@ -13,12 +13,17 @@ extern "C" {
 
 struct _NbCudaReadout {
   int device;
-  size_t pixels;                /* capacity of the buffers below */
-  float *d_photons, *d_rows, *d_blurred;
-  void *d_out;                  /* 4 bytes per pixel */
-  guint16 *d_mask;
-  const guint16 *mask_of;       /* host mask the device copy was made from */
+  NbReadout readout;            /* from nb_cuda_readout_configure */
+  int radius;                   /* PSF taps each side, 0 = none */
   double *d_weights;
+  size_t scratch_pixels;        /* capacity of the PSF scratch */
+  float *d_rows, *d_blurred;
+  /* nb_cuda_readout_frame's frames in device memory */
+  size_t io_pixels;
+  float *d_photons;
+  void *d_out;                  /* 4 bytes a pixel */
+  guint16 *d_mask;
+  const guint16 *mask_of;       /* the host mask d_mask was copied from */
 };
 
 static gboolean
@@ -49,6 +54,7 @@ nb_cuda_readout_new (int gpu_id, GError ** error)
     return NULL;
   self = g_new0 (NbCudaReadout, 1);
   self->device = gpu_id;
+  nb_readout_init_defaults (&self->readout);
   if (!check (cudaMalloc (&self->d_weights,
               sizeof (double) * (2 * NB_READOUT_MAX_PSF_RADIUS + 1)),
           "weights", error)) {
@@ -64,13 +70,29 @@ nb_cuda_readout_free (NbCudaReadout * self)
   if (self == NULL)
     return;
   cudaSetDevice (self->device);
-  cudaFree (self->d_photons);
   cudaFree (self->d_rows);
   cudaFree (self->d_blurred);
+  cudaFree (self->d_photons);
   cudaFree (self->d_out);
   cudaFree (self->d_mask);
   cudaFree (self->d_weights);
   g_free (self);
+}
+
+extern "C" gboolean
+nb_cuda_readout_configure (NbCudaReadout * self, const NbReadout * r,
+    GError ** error)
+{
+  double weights[2 * NB_READOUT_MAX_PSF_RADIUS + 1];
+  int radius = nb_readout_psf_weights (r->psf_fwhm, weights);
+
+  CHECK (cudaSetDevice (self->device));
+  if (radius > 0)
+    CHECK (cudaMemcpy (self->d_weights, weights,
+            sizeof (double) * (2 * radius + 1), cudaMemcpyHostToDevice));
+  self->readout = *r;
+  self->radius = radius;
+  return TRUE;
 }
 
 __global__ void
@@ -130,26 +152,61 @@ counts_kernel (NbReadout r, DetectorView d, unsigned int frame,
   }
 }
 
+extern "C" gboolean
+nb_cuda_readout_enqueue (NbCudaReadout * self, const NbDetector * d,
+    const guint16 * d_mask, guint32 frame, const float *d_photons,
+    NbCountsFormat format, void *d_out, void *stream, GError ** error)
+{
+  cudaStream_t st = (cudaStream_t) stream;
+  size_t pixels = (size_t) d->fpixels * d->spixels;
+  unsigned int blocks = (unsigned int) ((pixels + THREADS - 1) / THREADS);
+  DetectorView view = { d->fpixels, d->spixels, d->roi_xmin, d->roi_xmax,
+    d->roi_ymin, d->roi_ymax, d_mask
+  };
+  const float *counted = d_photons;
+
+  CHECK (cudaSetDevice (self->device));
+  if (self->radius > 0) {
+    if (self->scratch_pixels < pixels) {
+      cudaFree (self->d_rows);
+      cudaFree (self->d_blurred);
+      self->d_rows = self->d_blurred = NULL;
+      self->scratch_pixels = 0;
+      CHECK (cudaMalloc (&self->d_rows, pixels * sizeof (float)));
+      CHECK (cudaMalloc (&self->d_blurred, pixels * sizeof (float)));
+      self->scratch_pixels = pixels;
+    }
+    psf_rows_kernel <<< blocks, THREADS, 0, st >>> (d_photons, self->d_rows,
+        d->fpixels, d->spixels, self->d_weights, self->radius);
+    psf_columns_kernel <<< blocks, THREADS, 0, st >>> (self->d_rows,
+        self->d_blurred, d->fpixels, d->spixels, self->d_weights,
+        self->radius);
+    counted = self->d_blurred;
+  }
+  counts_kernel <<< blocks, THREADS, 0, st >>> (self->readout, view, frame,
+      counted, (int) format, d_out);
+  CHECK (cudaGetLastError ());
+  return TRUE;
+}
+
+/* device copies of a host-memory frame (and its mask) for _frame */
 static gboolean
-ensure_buffers (NbCudaReadout * self, const NbDetector * d, GError ** error)
+ensure_io_buffers (NbCudaReadout * self, const NbDetector * d,
+    GError ** error)
 {
   size_t pixels = (size_t) d->fpixels * d->spixels;
-  if (self->pixels != pixels) {
+  if (self->io_pixels != pixels) {
     cudaFree (self->d_photons);
-    cudaFree (self->d_rows);
-    cudaFree (self->d_blurred);
     cudaFree (self->d_out);
     cudaFree (self->d_mask);
-    self->d_photons = self->d_rows = self->d_blurred = NULL;
+    self->d_photons = NULL;
     self->d_out = NULL;
     self->d_mask = NULL;
     self->mask_of = NULL;
-    self->pixels = 0;
+    self->io_pixels = 0;
     CHECK (cudaMalloc (&self->d_photons, pixels * sizeof (float)));
-    CHECK (cudaMalloc (&self->d_rows, pixels * sizeof (float)));
-    CHECK (cudaMalloc (&self->d_blurred, pixels * sizeof (float)));
     CHECK (cudaMalloc (&self->d_out, pixels * sizeof (gint32)));
-    self->pixels = pixels;
+    self->io_pixels = pixels;
   }
   if (d->mask != NULL && d->mask != self->mask_of) {
     if (self->d_mask == NULL)
@@ -167,33 +224,15 @@ nb_cuda_readout_frame (NbCudaReadout * self, const NbReadout * r,
     NbCountsFormat format, void *out, GError ** error)
 {
   size_t pixels = (size_t) d->fpixels * d->spixels;
-  unsigned int blocks = (unsigned int) ((pixels + THREADS - 1) / THREADS);
-  double weights[2 * NB_READOUT_MAX_PSF_RADIUS + 1];
-  int radius = nb_readout_psf_weights (r->psf_fwhm, weights);
-  const float *counted;
-  DetectorView view = { d->fpixels, d->spixels, d->roi_xmin, d->roi_xmax,
-    d->roi_ymin, d->roi_ymax, NULL
-  };
 
-  CHECK (cudaSetDevice (self->device));
-  if (!ensure_buffers (self, d, error))
+  if (!nb_cuda_readout_configure (self, r, error)
+      || !ensure_io_buffers (self, d, error))
     return FALSE;
-  view.mask = d->mask != NULL ? self->d_mask : NULL;
   CHECK (cudaMemcpy (self->d_photons, photons, pixels * sizeof (float),
           cudaMemcpyHostToDevice));
-  counted = self->d_photons;
-  if (radius > 0) {
-    CHECK (cudaMemcpy (self->d_weights, weights,
-            sizeof (double) * (2 * radius + 1), cudaMemcpyHostToDevice));
-    psf_rows_kernel <<< blocks, THREADS >>> (self->d_photons, self->d_rows,
-        d->fpixels, d->spixels, self->d_weights, radius);
-    psf_columns_kernel <<< blocks, THREADS >>> (self->d_rows,
-        self->d_blurred, d->fpixels, d->spixels, self->d_weights, radius);
-    counted = self->d_blurred;
-  }
-  counts_kernel <<< blocks, THREADS >>> (*r, view, frame, counted,
-      (int) format, self->d_out);
-  CHECK (cudaGetLastError ());
+  if (!nb_cuda_readout_enqueue (self, d, d->mask != NULL ? self->d_mask
+          : NULL, frame, self->d_photons, format, self->d_out, NULL, error))
+    return FALSE;
   CHECK (cudaMemcpy (out, self->d_out, pixels * (format == NB_COUNTS_S32
               ? sizeof (gint32) : sizeof (guint16)), cudaMemcpyDeviceToHost));
   return TRUE;

@@ -8,6 +8,7 @@
 #define NB_RENDER_H
 
 #include "nb_model.h"
+#include "nb_readout.h"
 #include "nb_trace.h"
 #include "nb_hd.h"
 #include "nb_error.h"
@@ -31,7 +32,8 @@ typedef struct _NbBackend NbBackend;
  * from any thread, also after the backend is freed. */
 typedef struct _NbLentFrame NbLentFrame;
 struct _NbLentFrame {
-  const float *image;           /* fpixels x spixels */
+  const float *image;           /* fpixels x spixels photons, or counts of
+                                 * the backend's readout format (cast) */
   void (*release) (NbLentFrame * self);
 };
 
@@ -59,7 +61,14 @@ typedef struct {
   gboolean (*trace) (NbBackend * self, gint64 frame, NbTracePixel ** pixels,
       int n, GError ** error);
   void (*free) (NbBackend * self);
+  /* optional: read frames out on the backend's own device from the next
+   * submission on (@readout NULL: photons again); NULL: the engine reads
+   * out on the host after the render (see nb_backend_set_readout) */
+  gboolean (*set_readout) (NbBackend * self, const NbReadout * readout,
+      NbCountsFormat format, GError ** error);
 } NbBackendOps;
+
+typedef struct _NbHostReadout NbHostReadout;
 
 struct _NbBackend {
   const NbBackendOps *ops;
@@ -72,16 +81,48 @@ struct _NbBackend {
   const char *kernel;
   /* frames a caller may submit ahead of the one it takes (>= 1) */
   int queue_depth;
+  /* set by nb_backend_set_readout: frames come out as counts */
+  gboolean reads_out;
+  NbCountsFormat counts_format;
+  NbHostReadout *host_readout;  /* the readout done on the host, or NULL */
 };
+
+/* From the next submitted frame on, frames come out as detector counts
+ * of @format (4 or 2 bytes a pixel, in the caller's frame buffer) instead
+ * of photons: the readout runs on the backend's device where it has one
+ * (only counts cross the bus), else on the host's cores after the render.
+ * Either way the counts are the same bits (nb_readout_pixel.h); frame
+ * index i of the series is the readout's frame i.  @readout NULL: photons
+ * again.  Frames already submitted are discarded.  Fails, naming the
+ * parameter, when @readout does not pass nb_readout_check. */
+gboolean nb_backend_set_readout (NbBackend * b, const NbReadout * readout,
+    NbCountsFormat format, GError ** error);
+
+/* Bytes of one pixel of the frames @b delivers: 4 (float photons or
+ * 32-bit counts) or 2 (16-bit counts). */
+static inline gsize
+nb_backend_pixel_bytes (const NbBackend * b)
+{
+  return b->reads_out && b->counts_format == NB_COUNTS_U16 ? 2 : 4;
+}
+
+/* render / fetch with the host readout after them (nb_backend_readout.c) */
+gboolean nb_backend_host_readout_render (NbBackend * b, gint64 frame,
+    void *out, double *omega_sum, gboolean fetch, GError ** error);
 
 /* The CPU backend (all cores by default; @threads 0 = g_get_num_processors). */
 NbBackend *nb_backend_cpu_new (const NbModel * model, int threads,
     NbPrecision precision, GError ** error);
 
+/* Renders @frame into @image (photons, or counts after
+ * nb_backend_set_readout: see nb_backend_pixel_bytes). */
 static inline gboolean
 nb_backend_render (NbBackend * b, gint64 frame, float *image,
     double *omega_sum, GError ** error)
 {
+  if (b->host_readout != NULL)
+    return nb_backend_host_readout_render (b, frame, image, omega_sum, FALSE,
+        error);
   return b->ops->render (b, frame, image, omega_sum, error);
 }
 
@@ -120,6 +161,9 @@ static inline gboolean
 nb_backend_fetch (NbBackend * b, gint64 frame, float *image,
     double *omega_sum, GError ** error)
 {
+  if (b->host_readout != NULL)
+    return nb_backend_host_readout_render (b, frame, image, omega_sum, TRUE,
+        error);
   if (b->ops->fetch)
     return b->ops->fetch (b, frame, image, omega_sum, error);
   return b->ops->render (b, frame, image, omega_sum, error);
@@ -129,7 +173,7 @@ nb_backend_fetch (NbBackend * b, gint64 frame, float *image,
 static inline gboolean
 nb_backend_can_lend (const NbBackend * b)
 {
-  return b->ops->lend != NULL;
+  return b->ops->lend != NULL && b->host_readout == NULL;
 }
 
 /* Zero-copy streaming: wait for a submitted @frame and lend it out (see
@@ -141,7 +185,7 @@ static inline NbLentFrame *
 nb_backend_lend (NbBackend * b, gint64 frame, double *omega_sum,
     GError ** error)
 {
-  if (b->ops->lend == NULL) {
+  if (!nb_backend_can_lend (b)) {
     g_set_error (error, NB_ERROR, NB_ERROR_BACKEND,
         "the %s backend cannot lend frames", b->ops->name);
     return NULL;

@@ -356,13 +356,6 @@ nb_backend_trace_map (NbBackend * b, gint64 frame, NbTraceMap kind,
 }
 
 void
-nb_backend_free (NbBackend * b)
-{
-  if (b != NULL)
-    b->ops->free (b);
-}
-
-void
 nb_frame_stats (const NbModel * m, const float *image, double omega_sum,
     NbFrameStats * st)
 {

@@ -2,7 +2,9 @@
  * for bit: on every golden case's photons (rendered by the CPU engine)
  * with Poisson and read noise, a calibration error and a PSF, in 32- and
  * 16-bit counts, and on synthetic frames whose means cover every Poisson
- * regime (inversion, rejection, huge).  Skips (77) without a GPU. */
+ * regime (inversion, rejection, huge); and the CUDA backend reading out on
+ * the device right after its render (streamed, fetched and lent) gives
+ * the CPU backend's counts.  Skips (77) without a GPU. */
 #include <glib.h>
 #include <math.h>
 #include <stdio.h>
@@ -105,6 +107,73 @@ test_every_poisson_regime (void)
   g_free (photons);
 }
 
+/* @b's frames @first .. @first+count-1 as the element takes them:
+ * submitted ahead, then lent where the backend lends (else fetched). */
+static guint8 *
+stream_counts (NbBackend * b, gint64 first, int count, gboolean lend)
+{
+  gsize bytes = (gsize) b->model->det.fpixels * b->model->det.spixels
+      * nb_backend_pixel_bytes (b);
+  guint8 *out = g_malloc (bytes * count);
+  GError *error = NULL;
+
+  for (int i = 0; i < count; i++) {
+    gint64 f = first + i;
+    NbLentFrame *lent = NULL;
+    g_assert_true (nb_backend_submit_ahead (b, f, first + count, &error));
+    g_assert_no_error (error);
+    if (lend && nb_backend_can_lend (b))
+      lent = nb_backend_lend (b, f, NULL, &error);
+    g_assert_no_error (error);
+    if (lent != NULL) {
+      memcpy (out + bytes * i, lent->image, bytes);
+      nb_lent_frame_release (lent);
+    } else {
+      g_assert_true (nb_backend_fetch (b, f, (float *) (out + bytes * i),
+              NULL, &error));
+      g_assert_no_error (error);
+    }
+  }
+  return out;
+}
+
+static void
+test_backend_readout (gconstpointer data)
+{
+  const char *c = data;
+  NbModel *m = golden_load_case (c, NULL);
+  GError *error = NULL;
+  NbBackend *cpu = nb_backend_select (m, NB_DEVICE_CPU, 0, 0,
+      NB_PRECISION_FLOAT64, NULL, &error);
+  NbBackend *dev = nb_backend_select (m, NB_DEVICE_CUDA, 0, 0,
+      NB_PRECISION_FLOAT64, NULL, &error);
+  gsize n = (gsize) m->det.fpixels * m->det.spixels;
+  NbReadout r;
+  const int frames = 4;
+
+  g_assert_no_error (error);
+  full_readout (&r, 99);
+  for (int format = NB_COUNTS_S32; format <= NB_COUNTS_U16; format++) {
+    guint8 *want, *got, *lent;
+    gsize bytes;
+    g_assert_true (nb_backend_set_readout (cpu, &r, format, &error));
+    g_assert_true (nb_backend_set_readout (dev, &r, format, &error));
+    g_assert_no_error (error);
+    bytes = n * nb_backend_pixel_bytes (dev) * frames;
+    want = stream_counts (cpu, 0, frames, FALSE);
+    got = stream_counts (dev, 0, frames, FALSE);
+    lent = stream_counts (dev, 0, frames, TRUE);
+    g_assert_cmpmem (got, bytes, want, bytes);
+    g_assert_cmpmem (lent, bytes, want, bytes);
+    g_free (want);
+    g_free (got);
+    g_free (lent);
+  }
+  nb_backend_free (cpu);
+  nb_backend_free (dev);
+  nb_model_free (m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -125,6 +194,8 @@ main (int argc, char **argv)
   golden_add_case_tests ("/gpu-readout/golden", GOLDEN_N_CASES,
       test_golden_case);
   g_test_add_func ("/gpu-readout/poisson-regimes", test_every_poisson_regime);
+  golden_add_case_tests ("/gpu-readout/backend", GOLDEN_N_CASES,
+      test_backend_readout);
   status = g_test_run ();
   nb_cuda_readout_free (gpu);
   return status;

@@ -2,6 +2,7 @@
  * evaluation of the formula, noise statistics, the static calibration
  * map, the PSF's width and photon count, saturation, masked pixels,
  * thread-count independence and the errors for bad values. */
+#include "golden_compare.h"
 #include "nb_readout.h"
 #include "nb_error.h"
 
@@ -346,6 +347,68 @@ test_bad_values (void)
   g_clear_error (&error);
 }
 
+/* The CPU backend reading out after its render: the same counts as the
+ * photons it renders read out by hand; off again, photons again. */
+static void
+test_backend_host_readout (void)
+{
+  NbModel *m = golden_load_case ("mosflm_basic", NULL);
+  gsize n = (gsize) m->det.fpixels * m->det.spixels;
+  GError *error = NULL;
+  NbBackend *b = nb_backend_cpu_new (m, 0, NB_PRECISION_FLOAT64, &error);
+  float *photons = g_new (float, n), *again = g_new (float, n);
+  gint32 *want = g_new (gint32, n), *got = g_new (gint32, n);
+  guint16 *want16 = g_new (guint16, n), *got16 = g_new (guint16, n);
+  NbReadoutWork *w = nb_readout_work_new (1);
+  NbReadout r;
+
+  g_assert_no_error (error);
+  g_assert_true (nb_backend_render (b, 2, photons, NULL, &error));
+  nb_readout_init_defaults (&r);
+  r.poisson = TRUE;
+  r.read_noise = 1.0;
+  r.psf_fwhm = 0.8;
+  r.seed = 31;
+  nb_readout_frame (w, &r, &m->det, 2, photons, NB_COUNTS_S32, want, NULL);
+  nb_readout_frame (w, &r, &m->det, 2, photons, NB_COUNTS_U16, want16, NULL);
+
+  g_assert_true (nb_backend_set_readout (b, &r, NB_COUNTS_S32, &error));
+  g_assert_cmpuint (nb_backend_pixel_bytes (b), ==, 4);
+  g_assert_true (nb_backend_render (b, 2, (float *) got, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpmem (got, n * 4, want, n * 4);
+  g_assert_true (nb_backend_set_readout (b, &r, NB_COUNTS_U16, &error));
+  g_assert_cmpuint (nb_backend_pixel_bytes (b), ==, 2);
+  g_assert_true (nb_backend_fetch (b, 2, (float *) got16, NULL, &error));
+  g_assert_cmpmem (got16, n * 2, want16, n * 2);
+
+  g_assert_true (nb_backend_set_readout (b, NULL, NB_COUNTS_S32, &error));
+  g_assert_cmpuint (nb_backend_pixel_bytes (b), ==, 4);
+  g_assert_true (nb_backend_render (b, 2, again, NULL, &error));
+  g_assert_cmpmem (again, n * 4, photons, n * 4);
+
+  /* a bad readout is refused, naming the parameter, and changes nothing */
+  g_assert_true (nb_backend_set_readout (b, &r, NB_COUNTS_S32, &error));
+  r.gain = -2;
+  g_assert_false (nb_backend_set_readout (b, &r, NB_COUNTS_S32, &error));
+  g_assert_error (error, NB_ERROR, NB_ERROR_VALUE);
+  g_assert_nonnull (strstr (error->message, "gain"));
+  g_clear_error (&error);
+  g_assert_true (b->reads_out);
+  g_assert_true (nb_backend_render (b, 2, (float *) got, NULL, &error));
+  g_assert_cmpmem (got, n * 4, want, n * 4);
+
+  nb_readout_work_free (w);
+  nb_backend_free (b);
+  nb_model_free (m);
+  g_free (photons);
+  g_free (again);
+  g_free (want);
+  g_free (got);
+  g_free (want16);
+  g_free (got16);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -358,5 +421,6 @@ main (int argc, char **argv)
   g_test_add_func ("/readout/saturation-mask", test_saturation_and_mask);
   g_test_add_func ("/readout/threads", test_thread_count_independence);
   g_test_add_func ("/readout/bad-values", test_bad_values);
+  g_test_add_func ("/readout/backend-host", test_backend_host_readout);
   return g_test_run ();
 }
