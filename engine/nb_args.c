@@ -51,11 +51,15 @@ typedef struct {
 
 static const NbFlag flags[] = {
   {"-hkl", O_HKL, 1, "FILE  structure factors: h k l F per line"},
+  {"-hklin", O_HKL, 1, NULL},
+  {"-hklfile", O_HKL, 1, NULL},
   {"-mat", O_MAT, 1, "FILE  MOSFLM orientation matrix (reciprocal vectors x lambda)"},
+  {"-matrix", O_MAT, 1, NULL},
   {"-cell", O_CELL, -1, "a b c al be ga  unit cell (Angstrom, degrees)"},
-  {"-misset", O_MISSET, -1, "x y z | random  crystal rotations (degrees)"},
+  {"-misset", O_MISSET, -1, "x y z | random | rand  crystal rotations (degrees)"},
   {"-default_F", O_DEFAULT_F, 1, "F  structure factor of unlisted hkl"},
   {"-dump", O_DUMP, 1, "FILE  Fdump cache file (default Fdump.bin)"},
+  {"-dumpfile", O_DUMP, 1, NULL},
   {"-N", O_N, 1, "n  unit cells along each axis"},
   {"-Na", O_NA, 1, "n  unit cells along a"},
   {"-Nb", O_NB, 1, "n  unit cells along b"},
@@ -65,8 +69,10 @@ static const NbFlag flags[] = {
   {"-xtalsize", O_SAMPLESIZE, 1, NULL},
   {"-xtal_size", O_SAMPLESIZE, 1, NULL},
   {"-sample_thick", O_SAMPLE_X, 1, "mm  crystal size along x"},
+  {"-sample_thickness", O_SAMPLE_X, 1, NULL},
   {"-sample_x", O_SAMPLE_X, 1, NULL},
   {"-xtal_thick", O_SAMPLE_X, 1, NULL},
+  {"-xtal_thickness", O_SAMPLE_X, 1, NULL},
   {"-xtal_x", O_SAMPLE_X, 1, NULL},
   {"-sample_width", O_SAMPLE_Y, 1, "mm  crystal size along y"},
   {"-sample_y", O_SAMPLE_Y, 1, NULL},
@@ -110,10 +116,13 @@ static const NbFlag flags[] = {
   {"-fluence", O_FLUENCE, 1, "photons/m^2  integrated fluence"},
   {"-flux", O_FLUX, 1, "photons/s  (with -exposure, -beamsize)"},
   {"-exposure", O_EXPOSURE, 1, "s  exposure time"},
+  {"-exposure_time", O_EXPOSURE, 1, NULL},
   {"-beamsize", O_BEAMSIZE, 1, "mm  beam size"},
   {"-polar", O_POLAR, 1, "k  Kahn polarization factor"},
   {"-nopolar", O_NOPOLAR, 0, "no polarization correction"},
+  {"-nopolarization", O_NOPOLAR, 0, NULL},
   {"-water", O_WATER, 1, "um  water background thickness"},
+  {"-water_size", O_WATER, 1, NULL},
   {"-mosflm", O_MOSFLM, 0, "MOSFLM convention (default)"},
   {"-xds", O_XDS, 0, "XDS convention"},
   {"-adxv", O_ADXV, 0, "ADXV convention"},
@@ -123,6 +132,8 @@ static const NbFlag flags[] = {
   {"-distance", O_DISTANCE, 1, "mm  sample to beam spot distance"},
   {"-close_distance", O_CLOSE_DISTANCE, 1, "mm  sample to detector plane"},
   {"-pixel", O_PIXEL, 1, "mm  pixel size"},
+  {"-pixel_size", O_PIXEL, 1, NULL},
+  {"-pixelsize", O_PIXEL, 1, NULL},
   {"-detsize", O_DETSIZE, 1, "mm  detector size"},
   {"-detsize_f", O_DETSIZE_F, 1, "mm  fast-axis size"},
   {"-detsize_s", O_DETSIZE_S, 1, "mm  slow-axis size"},
@@ -150,10 +161,12 @@ static const NbFlag flags[] = {
   {"-twotheta_axis", O_TWOTHETA_AXIS, 3, "x y z  two-theta axis (CUSTOM)"},
   {"-pix0_vector", O_PIX0, 3, "x y z  m; selects CUSTOM (value unused, as nanoBragg)"},
   {"-curved_det", O_CURVED, 0, "spherical detector"},
+  {"-curved_detector", O_CURVED, 0, NULL},
   {"-point_pixel", O_POINT_PIXEL, 0, "omega = 1/R^2"},
   {"-detector_thick", O_DET_THICK, 1, "um  sensor thickness"},
   {"-detector_abs", O_DET_ABS, 1, "um|inf  sensor attenuation depth"},
   {"-detector_absorb", O_DET_ABS, 1, NULL},
+  {"-detector_absorption", O_DET_ABS, 1, NULL},
   {"-detector_thicksteps", O_DET_THICKSTEPS, 1, "n  sensor layers"},
   {"-thicksteps", O_DET_THICKSTEPS, 1, NULL},
   {"-oversample", O_OVERSAMPLE, 1, "n  sub-pixels per axis"},
@@ -166,6 +179,7 @@ static const NbFlag flags[] = {
   {"-dmin", O_DMIN, 1, "A  resolution limit"},
   {"-phi", O_PHI, 1, "deg  spindle start"},
   {"-osc", O_OSC, 1, "deg  oscillation range"},
+  {"-oscillation", O_OSC, 1, NULL},
   {"-phistep", O_PHISTEP, 1, "deg  step"},
   {"-phisteps", O_PHISTEPS, 1, "n  phi steps"},
   {"-phi_carryover", O_PHI_CARRYOVER, 0, "reproduce nanoBragg's phi == 0 reuse"},
@@ -174,6 +188,7 @@ static const NbFlag flags[] = {
   {"-mosaic_spread", O_MOSAIC, 1, NULL},
   {"-mosaic_domains", O_MOSAIC_DOMAINS, 1, "n  mosaic domains"},
   {"-mosaic_dom", O_MOSAIC_DOMAINS, 1, NULL},
+  {"-mosaic_domain", O_MOSAIC_DOMAINS, 1, NULL},
   {"-mosaic_seed", O_MOSAIC_SEED, 1, "n  mosaic random seed"},
   {"-misset_seed", O_MISSET_SEED, 1, "n  seed of -misset random"},
   {"-seed", O_SEED, 1, "n  noise random seed"},
@@ -190,6 +205,7 @@ static const NbFlag flags[] = {
   {"-scale", O_SCALE, 1, "s  counts per photon of the int image"},
   {"-pgmscale", O_PGMSCALE, 1, "s  PGM scale"},
   {"-adc", O_ADC, 1, "counts  ADC offset"},
+  {"-adc_offset", O_ADC, 1, NULL},
   {"-stol", O_STOL, 1, "FILE  F(stol) table (accepted, unused)"},
   {"-4stol", O_4STOL, 1, NULL},
   {"-Q", O_Q, 1, NULL},
@@ -537,7 +553,10 @@ apply_header_files (NbParams * p, int argc, const char *const *argv,
         g_error_free (read_error);
         return FALSE;
       }
-      nb_smv_apply_header (img, p, o == 0);
+      if (!nb_smv_apply_header (img, p, o == 0, order[o], error)) {
+        nb_smv_image_free (img);
+        return FALSE;
+      }
       nb_smv_image_free (img);
     }
   }
@@ -585,7 +604,10 @@ nb_args_apply (NbParams * p, int argc, const char *const *argv,
       continue;
     }
     if (f->opt == O_MISSET) {
-      if (i + 1 < argc && strcmp (argv[i + 1], "random") == 0) {
+      /* nanoBragg takes any value containing "rand"; "rand" and "random"
+       * are the spellings its users write */
+      if (i + 1 < argc && (strcmp (argv[i + 1], "random") == 0
+              || strcmp (argv[i + 1], "rand") == 0)) {
         p->misset_set = TRUE;
         p->misset_random = TRUE;
         i += 2;

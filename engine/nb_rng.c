@@ -1,5 +1,13 @@
 /* nb_rng.c - uniform, Poisson and Gaussian deviates and random rotations,
- * following the algorithms (and float arithmetic) nanoBragg.c uses. */
+ * following the algorithms (and float arithmetic) nanoBragg.c uses.
+ *
+ * The Poisson and Gaussian deviates reproduce the reference binary, which
+ * was built for an FMA-capable x86-64 target: its compiler fused a few
+ * multiply-adds (listed in docs/cli.md, "Noise images").  Those, and only
+ * those, are written here as explicit fma()/fmaf() calls, so the deviates
+ * are the same on every machine and with every compiler flag; everywhere
+ * else in this file a product is rounded before it is added, as in a build
+ * without FMA. */
 #include "nb_rng.h"
 
 #include <math.h>
@@ -72,9 +80,10 @@ nb_rng_gauss (NbRng * rng)
   }
   /* Box-Muller on a point drawn uniformly inside the unit circle */
   do {
+    /* 2u - 1 is exact with or without fusing (2u is exact) */
     v1 = 2.0 * nb_rng_uniform (rng) - 1.0;
     v2 = 2.0 * nb_rng_uniform (rng) - 1.0;
-    rsq = v1 * v1 + v2 * v2;
+    rsq = fmaf (v1, v1, v2 * v2);       /* fused in the reference build */
   } while (rsq >= 1.0 || rsq == 0);
   fac = sqrt (-2.0 * log (rsq) / rsq);
   rng->gauss_gset = v1 * fac;
@@ -94,7 +103,7 @@ log_gamma (float xx)
 
   y = x = xx;
   tmp = x + 5.5;
-  tmp -= (x + 0.5) * log (tmp);
+  tmp = fma (-(x + 0.5), log (tmp), tmp);       /* fused in the reference */
   ser = 1.000000000190015;
   for (int j = 0; j <= 5; ++j)
     ser += cof[j] / ++y;
@@ -107,7 +116,7 @@ nb_rng_poisson (NbRng * rng, float xm)
   float em, t, y;
 
   if (xm > 1.0e6)
-    return xm + sqrt (xm) * nb_rng_gauss (rng);
+    return fma (sqrt (xm), nb_rng_gauss (rng), xm);
 
   if (xm < 12.0) {
     /* direct method: multiply uniform deviates until below exp(-mean) */
@@ -127,16 +136,17 @@ nb_rng_poisson (NbRng * rng, float xm)
       rng->pois_oldm = xm;
       rng->pois_sq = sqrt (2.0 * xm);
       rng->pois_alxm = log (xm);
-      rng->pois_g = xm * rng->pois_alxm - log_gamma (xm + 1.0);
+      rng->pois_g = fmaf (xm, rng->pois_alxm, -log_gamma (xm + 1.0));
     }
     do {
       do {
         y = tan (G_PI * nb_rng_uniform (rng));
-        em = rng->pois_sq * y + xm;
+        em = fmaf (rng->pois_sq, y, xm);
       } while (em < 0.0);
       em = floor (em);
-      t = 0.9 * (1.0 + y * y) * exp (em * rng->pois_alxm - log_gamma (em +
-              1.0) - rng->pois_g);
+      /* y * y is a float product widened before the add: never fused */
+      t = 0.9 * (1.0 + y * y) * exp (fmaf (em, rng->pois_alxm,
+              -log_gamma (em + 1.0)) - rng->pois_g);
     } while (nb_rng_uniform (rng) > t);
   }
   return em;

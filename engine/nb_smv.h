@@ -15,13 +15,27 @@ typedef struct {
 NbSmvImage *nb_smv_read (const char *path, GError ** error);
 void nb_smv_image_free (NbSmvImage * img);
 
-/* Value of "KEY=value;" in the header, or NAN. */
+typedef enum {
+  NB_SMV_KEY_ABSENT,            /* not in the header (or its value is NaN) */
+  NB_SMV_KEY_NUMBER,            /* found, *value set */
+  NB_SMV_KEY_MALFORMED          /* found, but no '=' and number after it */
+} NbSmvKey;
+
+/* Looks @key up in @header as nanoBragg.c does: the last occurrence of
+ * @key as a substring anywhere in the text (so "ORGX" matches "XDS_ORGX"),
+ * then the number after the first '=' that follows it. */
+NbSmvKey nb_smv_header_lookup (const char *header, const char *key,
+    double *value);
+
+/* The number nb_smv_header_lookup() finds for @key, or NAN. */
 double nb_smv_header_value (const NbSmvImage * img, const char *key);
 
 /* Detector and beam values from an SMV header, as nanoBragg takes them
- * from -img / -mask before reading the rest of the command line. */
-void nb_smv_apply_header (const NbSmvImage * img, NbParams * p,
-    gboolean is_mask);
+ * from -img / -mask before reading the rest of the command line.  A key
+ * that is present without a number is an error naming @source (nanoBragg
+ * would take 0). */
+gboolean nb_smv_apply_header (const NbSmvImage * img, NbParams * p,
+    gboolean is_mask, const char *source, GError ** error);
 
 
 /* Values of the SMV header nanoBragg writes (lengths in mm, angles in deg). */
@@ -38,8 +52,15 @@ typedef struct {
   double phi, osc_start, osc_range, twotheta;
 } NbSmvHeader;
 
-/* The 512-byte header (text, form feed, space padding). */
-void nb_smv_format_header (const NbSmvHeader * h, char out[512]);
+/* HEADER_BYTES of the header nb_smv_format_header() writes for @h: 512
+ * when the text fits (then the bytes are nanoBragg's), otherwise the next
+ * multiple of 512 that holds it (nanoBragg would overrun its 512 bytes and
+ * leave HEADER_BYTES=512 wrong). */
+gsize nb_smv_header_size (const NbSmvHeader * h);
+
+/* Writes the header: "{", the keys, "}", form feed, spaces up to
+ * nb_smv_header_size (@h) bytes, which @out must hold. */
+void nb_smv_format_header (const NbSmvHeader * h, char *out);
 
 /* Writes header + little-endian pixels atomically. */
 gboolean nb_smv_write (const char *path, const NbSmvHeader * h,

@@ -94,7 +94,7 @@ gst_nb_smv_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
 {
   GstNbSmvEnc *self = GST_NB_SMV_ENC (enc);
   const GstStructure *meta = gst_nb_frame_meta_get (in);
-  gsize npix = (gsize) info->width * info->height;
+  gsize npix = (gsize) info->width * info->height, header_bytes;
   GstBuffer *out;
   GstMapInfo src, dst;
   NbSmvHeader h;
@@ -111,7 +111,8 @@ gst_nb_smv_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   h.width = info->width;
   h.height = info->height;
 
-  out = gst_buffer_new_allocate (NULL, 512 + 2 * npix, NULL);
+  header_bytes = nb_smv_header_size (&h);
+  out = gst_buffer_new_allocate (NULL, header_bytes + 2 * npix, NULL);
   gst_buffer_map (in, &src, GST_MAP_READ);
   gst_buffer_map (out, &dst, GST_MAP_WRITE);
   nb_smv_format_header (&h, (char *) dst.data);
@@ -131,7 +132,7 @@ gst_nb_smv_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
     } else {
       c = (guint16) v;
     }
-    GST_WRITE_UINT16_LE (dst.data + 512 + 2 * i, c);
+    GST_WRITE_UINT16_LE (dst.data + header_bytes + 2 * i, c);
   }
   gst_buffer_unmap (out, &dst);
   gst_buffer_unmap (in, &src);
