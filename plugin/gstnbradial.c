@@ -223,7 +223,9 @@ gst_nb_radial_class_init (GstNbRadialClass * klass)
       "Azimuthal average of diffraction frames in resolution shells, as CSV "
       "and bus messages. Example: nanobraggsrc ... ! nbradial bins=40 ! "
       "filesink location=radial.csv",
-      "nanobragg project <nanobragg@example.org>");
+      "The nanobragg developers");
+  gst_element_class_add_static_metadata (element_class,
+      GST_ELEMENT_METADATA_DOC_URI, PACKAGE_DOC_URI "#nbradial");
   enc_class->output_caps = gst_nb_radial_output_caps;
   enc_class->convert = gst_nb_radial_convert;
   enc_class->reset = gst_nb_radial_reset;

@@ -234,7 +234,9 @@ gst_nb_smv_enc_class_init (GstNbSmvEncClass * klass)
       "Encodes diffraction frames as SMV/ADSC images with nanoBragg's header. "
       "Example: nanobraggsrc ... ! nbsmvenc ! multifilesink "
       "location=series_%05d.img index=1",
-      "nanobragg project <nanobragg@example.org>");
+      "The nanobragg developers");
+  gst_element_class_add_static_metadata (element_class,
+      GST_ELEMENT_METADATA_DOC_URI, PACKAGE_DOC_URI "#nbsmvenc");
   enc_class->output_caps = gst_nb_smv_enc_output_caps;
   enc_class->convert = gst_nb_smv_enc_convert;
 }

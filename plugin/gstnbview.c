@@ -335,7 +335,9 @@ gst_nb_view_class_init (GstNbViewClass * klass)
       "Maps diffraction frames to GRAY8/GRAY16_LE (linear, sqrt or log; "
       "percentile or fixed range; optional invert). Example: nanobraggsrc "
       "... ! nbview scale=log ! videoconvert ! autovideosink",
-      "nanobragg project <nanobragg@example.org>");
+      "The nanobragg developers");
+  gst_element_class_add_static_metadata (element_class,
+      GST_ELEMENT_METADATA_DOC_URI, PACKAGE_DOC_URI "#nbview");
   trans_class->transform_caps = gst_nb_view_transform_caps;
   trans_class->set_caps = gst_nb_view_set_caps;
   trans_class->get_unit_size = gst_nb_view_get_unit_size;
