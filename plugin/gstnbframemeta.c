@@ -16,6 +16,32 @@ gst_nb_frame_meta_register (void)
   }
 }
 
+static void
+set_vector (GstStructure * s, const char *name, const double v[3])
+{
+  static const char *const axis[3] = { "x", "y", "z" };
+
+  for (int i = 0; i < 3; i++) {
+    gchar *key = g_strdup_printf ("%s-%s", name, axis[i]);
+    gst_structure_set (s, key, G_TYPE_DOUBLE, v[i], NULL);
+    g_free (key);
+  }
+}
+
+/* The detector in the lab frame, as the renderer places its pixels: what
+ * an analysis element needs for the scattering angle of any pixel of a
+ * rotated or two-theta detector (the header values above describe only
+ * the beam spot and the close distance). */
+static void
+add_detector_vectors (GstStructure * s, const NbDetector * d)
+{
+  set_vector (s, "pix0", d->pix0);
+  set_vector (s, "fast-axis", d->fdet);
+  set_vector (s, "slow-axis", d->sdet);
+  set_vector (s, "beam-vector", d->beam);
+  gst_structure_set (s, "curved-detector", G_TYPE_BOOLEAN, d->curved, NULL);
+}
+
 void
 gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * m, gint64 frame,
     double scale, double adc_offset)
@@ -56,6 +82,7 @@ gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * m, gint64 frame,
       "scale", G_TYPE_DOUBLE, scale,
       "adc-offset", G_TYPE_DOUBLE, adc_offset,
       "width", G_TYPE_INT, h.width, "height", G_TYPE_INT, h.height, NULL);
+  add_detector_vectors (s, &m->det);
 }
 
 const GstStructure *
