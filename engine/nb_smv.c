@@ -152,6 +152,9 @@ nb_smv_format_header (const NbSmvHeader * h, char out[512])
   g_string_append_printf (s, "PHI=%g;\nOSC_START=%g;\nOSC_RANGE=%g;\n",
       h->phi, h->osc_start, h->osc_range);
   g_string_append_printf (s, "TWOTHETA=%g;\n", h->twotheta);
+  if (h->scale > 0.0)
+    /* all digits: readers rebuild photons from the counts with it */
+    g_string_append_printf (s, "SCALE=%.17g;\n", h->scale);
   g_string_append (s, "DETECTOR_SN=000;\nBEAMLINE=fake;\n}\f");
   memset (out, ' ', 512);
   memcpy (out, s->str, MIN (s->len, 512));

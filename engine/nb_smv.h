@@ -36,6 +36,9 @@ typedef struct {
   double xds_orgx, xds_orgy;
   double close_distance;
   double phi, osc_start, osc_range, twotheta;
+  /* Not a nanoBragg key: counts per photon, written as SCALE= when > 0
+   * (the plugin's nbsmvenc records an automatic scale with it). */
+  double scale;
 } NbSmvHeader;
 
 /* The 512-byte header (text, form feed, space padding). */

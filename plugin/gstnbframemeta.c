@@ -3,6 +3,7 @@
 #include "nb_image.h"
 
 #include <math.h>
+#include <string.h>
 
 void
 gst_nb_frame_meta_register (void)
@@ -81,6 +82,7 @@ gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * m, gint64 frame,
       "xds-orgy", G_TYPE_DOUBLE, h.xds_orgy,
       "scale", G_TYPE_DOUBLE, scale,
       "adc-offset", G_TYPE_DOUBLE, adc_offset,
+      "scale-automatic", G_TYPE_BOOLEAN, m->params.int_scale <= 0.0,
       "width", G_TYPE_INT, h.width, "height", G_TYPE_INT, h.height, NULL);
   add_detector_vectors (s, &m->det);
 }
@@ -100,6 +102,7 @@ gst_nb_frame_meta_to_smv_header (const GstStructure * s, NbSmvHeader * h)
 {
   gboolean ok = TRUE;
 
+  memset (h, 0, sizeof (*h));
 #define GETD(field, key) ok &= gst_structure_get_double (s, key, &h->field)
   GETD (pixel_size, "pixel-size");
   GETD (distance, "distance");

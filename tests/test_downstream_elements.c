@@ -457,6 +457,171 @@ test_radial_flat_fallback (void)
   nb_model_free (a);
 }
 
+/* ---- nbsmvenc: the scale of counts from nanobraggsrc ---- */
+
+typedef struct
+{
+  GArray *meta_scales;
+} ScaleProbe;
+
+static GstPadProbeReturn
+record_meta_scale (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  ScaleProbe *probe = data;
+  GstCustomMeta *cm = gst_buffer_get_custom_meta (GST_PAD_PROBE_INFO_BUFFER
+      (info), "NbFrameMeta");
+  double scale;
+
+  g_assert_nonnull (cm);
+  g_assert_true (gst_structure_get_double (gst_custom_meta_get_structure
+          (cm), "scale", &scale));
+  g_array_append_val (probe->meta_scales, scale);
+  return GST_PAD_PROBE_OK;
+}
+
+/* The SCALE= value of an SMV header, or NAN without the key. */
+static double
+header_scale (GstBuffer * b)
+{
+  GstMapInfo map;
+  gchar *header;
+  const gchar *key;
+  double v = NAN;
+
+  gst_buffer_map (b, &map, GST_MAP_READ);
+  header = g_strndup ((const gchar *) map.data, 512);
+  gst_buffer_unmap (b, &map);
+  g_assert_nonnull (strstr (header, "\n}"));
+  key = strstr (header, "\nSCALE=");
+  if (key)
+    v = g_ascii_strtod (key + 7, NULL);
+  g_free (header);
+  return v;
+}
+
+static void
+run_counts_to_smv (const char *source_scale, GArray * meta_scales,
+    GArray * header_scales)
+{
+  gchar *desc = g_strdup_printf (SMALL "num-frames=2 %s ! "
+      "video/x-raw,format=GRAY16_LE ! nbsmvenc name=e ! appsink name=out "
+      "sync=false", source_scale);
+  GError *err = NULL;
+  GstElement *pipe, *e, *out;
+  GstPad *sink;
+  ScaleProbe probe = { meta_scales };
+  GstSample *sample;
+  gchar *error_text;
+
+  enter_inputs ();
+  pipe = gst_parse_launch (desc, &err);
+  g_assert_no_error (err);
+  e = gst_bin_get_by_name (GST_BIN (pipe), "e");
+  out = gst_bin_get_by_name (GST_BIN (pipe), "out");
+  sink = gst_element_get_static_pad (e, "sink");
+  gst_pad_add_probe (sink, GST_PAD_PROBE_TYPE_BUFFER, record_meta_scale,
+      &probe, NULL);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  while ((sample = gst_app_sink_pull_sample (GST_APP_SINK (out)))) {
+    double v = header_scale (gst_sample_get_buffer (sample));
+    g_array_append_val (header_scales, v);
+    gst_sample_unref (sample);
+  }
+  error_text = run_to_end (pipe, NULL, NULL);
+  g_assert_null (error_text);
+  gst_object_unref (sink);
+  gst_object_unref (e);
+  gst_object_unref (out);
+  gst_object_unref (pipe);
+  g_free (desc);
+}
+
+/* Counts from nanobraggsrc scale=0: the header says the scale the source
+ * chose (the meta's); an explicit scale leaves nanoBragg's header as it is. */
+static void
+test_smv_records_source_scale (void)
+{
+  GArray *meta = g_array_new (FALSE, FALSE, sizeof (double));
+  GArray *header = g_array_new (FALSE, FALSE, sizeof (double));
+
+  run_counts_to_smv ("scale=0", meta, header);
+  g_assert_cmpuint (meta->len, ==, 2);
+  g_assert_cmpuint (header->len, ==, 2);
+  for (guint i = 0; i < 2; i++) {
+    double m = g_array_index (meta, double, i);
+    g_assert_cmpfloat (m, >, 0);
+    g_assert_cmpfloat (m, !=, 1.0);
+    g_assert_cmpfloat (g_array_index (header, double, i), ==, m);
+  }
+  g_array_set_size (meta, 0);
+  g_array_set_size (header, 0);
+  run_counts_to_smv ("scale=2.5", meta, header);
+  g_assert_cmpuint (header->len, ==, 2);
+  for (guint i = 0; i < 2; i++)
+    g_assert_true (isnan (g_array_index (header, double, i)));
+  g_array_unref (meta);
+  g_array_unref (header);
+}
+
+static GstBuffer *
+photon_frame (const float *values, int n)
+{
+  GstBuffer *b = gst_buffer_new_allocate (NULL, n * sizeof (float), NULL);
+  gst_buffer_fill (b, 0, values, n * sizeof (float));
+  return b;
+}
+
+/* Pushes @values through the harness' nbsmvenc (adc-offset 0), checks
+ * the pixels are round(photons * @pixel_scale), clipped; returns the
+ * header's SCALE (NAN without it). */
+static double
+encode_photons (GstHarness * h, const float *values, int n,
+    double pixel_scale)
+{
+  GstBuffer *out;
+  GstMapInfo map;
+  double scale;
+
+  g_assert_cmpint (gst_harness_push (h, photon_frame (values, n)), ==,
+      GST_FLOW_OK);
+  out = gst_harness_pull (h);
+  scale = header_scale (out);
+  gst_buffer_map (out, &map, GST_MAP_READ);
+  g_assert_cmpuint (map.size, ==, 512 + 2 * n);
+  for (int i = 0; i < n; i++)
+    g_assert_cmpuint (GST_READ_UINT16_LE (map.data + 512 + 2 * i), ==,
+        (guint) MIN (floor (values[i] * pixel_scale + 0.5), 65535));
+  gst_buffer_unmap (out, &map);
+  gst_buffer_unref (out);
+  return scale;
+}
+
+/* scale=0: one scale from the first frame for the series, recorded in
+ * every header; a new one after READY. */
+static void
+test_smv_series_scale (void)
+{
+  const char *caps = "video/x-diffraction, format=F32LE, width=2, "
+      "height=2, framerate=0/1";
+  const float dim[4] = { 0, 1, 5, 10 }, bright[4] = { 0, 2, 10, 20 };
+  GstHarness *h = gst_harness_new ("nbsmvenc");
+
+  g_object_set (h->element, "scale", 0.0, "adc-offset", 0.0, NULL);
+  gst_harness_set_src_caps_str (h, caps);
+  g_assert_cmpfloat (encode_photons (h, dim, 4, 5500), ==, 5500);
+  /* a brighter frame keeps the series' scale (and clips) */
+  g_assert_cmpfloat (encode_photons (h, bright, 4, 5500), ==, 5500);
+  /* a new series */
+  gst_element_set_state (h->element, GST_STATE_READY);
+  gst_element_set_state (h->element, GST_STATE_PLAYING);
+  gst_harness_set_src_caps_str (h, caps);
+  g_assert_cmpfloat (encode_photons (h, bright, 4, 2750), ==, 2750);
+  /* an explicit scale: no SCALE key, the header stays nanoBragg's */
+  g_object_set (h->element, "scale", 3.0, NULL);
+  g_assert_true (isnan (encode_photons (h, bright, 4, 3.0)));
+  gst_harness_teardown (h);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -471,5 +636,8 @@ main (int argc, char **argv)
   g_test_add_func ("/nbradial/tilted-detector", test_radial_tilted_detector);
   g_test_add_func ("/nbradial/geometry-change", test_radial_geometry_change);
   g_test_add_func ("/nbradial/flat-fallback", test_radial_flat_fallback);
+  g_test_add_func ("/nbsmvenc/series-scale", test_smv_series_scale);
+  g_test_add_func ("/nbsmvenc/records-source-scale",
+      test_smv_records_source_scale);
   return g_test_run ();
 }
