@@ -240,6 +240,9 @@ header_text (const NbSmvHeader * h, gsize header_bytes)
   g_string_append_printf (s, "PHI=%g;\nOSC_START=%g;\nOSC_RANGE=%g;\n",
       h->phi, h->osc_start, h->osc_range);
   g_string_append_printf (s, "TWOTHETA=%g;\n", h->twotheta);
+  if (h->scale > 0.0)
+    /* all digits: readers rebuild photons from the counts with it */
+    g_string_append_printf (s, "SCALE=%.17g;\n", h->scale);
   g_string_append (s, "DETECTOR_SN=000;\nBEAMLINE=fake;\n}\f");
   return s;
 }

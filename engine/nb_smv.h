@@ -50,6 +50,9 @@ typedef struct {
   double xds_orgx, xds_orgy;
   double close_distance;
   double phi, osc_start, osc_range, twotheta;
+  /* Not a nanoBragg key: counts per photon, written as SCALE= when > 0
+   * (the plugin's nbsmvenc records an automatic scale with it). */
+  double scale;
 } NbSmvHeader;
 
 /* HEADER_BYTES of the header nb_smv_format_header() writes for @h: 512

@@ -3,6 +3,7 @@
 #include "nb_image.h"
 
 #include <math.h>
+#include <string.h>
 
 void
 gst_nb_frame_meta_register (void)
@@ -14,6 +15,32 @@ gst_nb_frame_meta_register (void)
         NULL);
     g_once_init_leave (&done, 1);
   }
+}
+
+static void
+set_vector (GstStructure * s, const char *name, const double v[3])
+{
+  static const char *const axis[3] = { "x", "y", "z" };
+
+  for (int i = 0; i < 3; i++) {
+    gchar *key = g_strdup_printf ("%s-%s", name, axis[i]);
+    gst_structure_set (s, key, G_TYPE_DOUBLE, v[i], NULL);
+    g_free (key);
+  }
+}
+
+/* The detector in the lab frame, as the renderer places its pixels: what
+ * an analysis element needs for the scattering angle of any pixel of a
+ * rotated or two-theta detector (the header values above describe only
+ * the beam spot and the close distance). */
+static void
+add_detector_vectors (GstStructure * s, const NbDetector * d)
+{
+  set_vector (s, "pix0", d->pix0);
+  set_vector (s, "fast-axis", d->fdet);
+  set_vector (s, "slow-axis", d->sdet);
+  set_vector (s, "beam-vector", d->beam);
+  gst_structure_set (s, "curved-detector", G_TYPE_BOOLEAN, d->curved, NULL);
 }
 
 void
@@ -55,7 +82,9 @@ gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * m, gint64 frame,
       "xds-orgy", G_TYPE_DOUBLE, h.xds_orgy,
       "scale", G_TYPE_DOUBLE, scale,
       "adc-offset", G_TYPE_DOUBLE, adc_offset,
+      "scale-automatic", G_TYPE_BOOLEAN, m->params.int_scale <= 0.0,
       "width", G_TYPE_INT, h.width, "height", G_TYPE_INT, h.height, NULL);
+  add_detector_vectors (s, &m->det);
 }
 
 const GstStructure *
@@ -73,6 +102,7 @@ gst_nb_frame_meta_to_smv_header (const GstStructure * s, NbSmvHeader * h)
 {
   gboolean ok = TRUE;
 
+  memset (h, 0, sizeof (*h));
 #define GETD(field, key) ok &= gst_structure_get_double (s, key, &h->field)
   GETD (pixel_size, "pixel-size");
   GETD (distance, "distance");

@@ -7,7 +7,14 @@
  *   beam-center-x/y (the convention's header values), adxv-center-x/y,
  *   mosflm-center-x/y, denzo-x-beam/denzo-y-beam, dials-origin-x/y/z,
  *   xds-orgx/xds-orgy (pixels), scale (counts per photon, GRAY16 only),
- *   adc-offset (counts), width, height (pixels).
+ *   scale-automatic (gboolean: the source's scale was 0, so `scale` was
+ *   chosen automatically), adc-offset (counts), width, height (pixels);
+ * and the detector in nanoBragg's lab frame, in the engine's SI units:
+ *   pix0-x/y/z (m, sample -> outer corner of the first pixel),
+ *   fast-axis-x/y/z, slow-axis-x/y/z (unit vectors along the pixel rows
+ *   and columns), beam-vector-x/y/z (unit, the direction the beam
+ *   travels), curved-detector (gboolean).  Pixel (f, s) has its centre at
+ *   pix0 + (f + 0.5) p fast + (s + 0.5) p slow, p = pixel-size / 1000.
  * Tagged "video" and "size": elements that scale or crop drop it. */
 #ifndef GST_NB_FRAME_META_H
 #define GST_NB_FRAME_META_H

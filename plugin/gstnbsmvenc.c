@@ -13,8 +13,17 @@
  *
  * Counts frames (`video/x-raw,format=GRAY16_LE`) are written as they are.
  * Photon frames (`video/x-diffraction`) become round(photons * scale +
- * adc-offset) clipped to 0..65535, as nanoBragg's -intfile (scale 0: its
- * automatic 55000 / frame maximum).
+ * adc-offset) clipped to 0..65535, as nanoBragg's -intfile.  With scale=0
+ * the scale is automatic as in nanoBragg (the maximum becomes 55000), but
+ * for the series: chosen from the first frame after the element starts
+ * and kept until it goes back to READY, so the frames of a rotation
+ * series share one intensity scale.
+ *
+ * An automatic scale is recorded in the header as `SCALE=` (counts per
+ * photon, all digits; not a nanoBragg key): the one chosen here, or for
+ * counts from nanobraggsrc scale=0 the one the source chose (the meta's
+ * `scale`).  With an explicit scale the header is nanoBragg's, byte for
+ * byte.
  *
  * ## Example launch line (DIALS-friendly 1-based names)
  * |[
@@ -88,6 +97,38 @@ default_header (GstNbSmvEnc * self, const GstNbFrameInfo * info,
   (void) in;
 }
 
+/* nanoBragg's automatic scale for @src: its maximum becomes 55000. */
+static double
+automatic_scale (const GstNbFrameInfo * info, const guint8 * src)
+{
+  gsize npix = (gsize) info->width * info->height;
+  double max = 0.0;
+
+  for (gsize i = 0; i < npix; i++)
+    max = MAX (max, gst_nb_frame_pixel (info, src, i));
+  return max > 0.0 ? 55000.0 / max : 1.0;
+}
+
+/* The counts per photon for photon frame @src: the scale property, or
+ * with scale=0 one automatic scale for the whole series, chosen from its
+ * first frame (rescaling each frame alone would break the intensity scale
+ * between the frames of a rotation series). */
+static double
+photon_scale (GstNbSmvEnc * self, double scale_property,
+    const GstNbFrameInfo * info, const guint8 * src, gboolean * automatic)
+{
+  *automatic = scale_property <= 0.0;
+  if (!*automatic)
+    return scale_property;
+  if (self->series_scale <= 0.0) {
+    self->series_scale = automatic_scale (info, src);
+    GST_INFO_OBJECT (self, "automatic scale %.17g counts per photon for "
+        "this series (55000 / maximum of its first frame)",
+        self->series_scale);
+  }
+  return self->series_scale;
+}
+
 static GstBuffer *
 gst_nb_smv_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
     GstBuffer * in, GError ** error)
@@ -99,6 +140,7 @@ gst_nb_smv_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   GstMapInfo src, dst;
   NbSmvHeader h;
   double scale, adc;
+  gboolean automatic = FALSE;
 
   GST_OBJECT_LOCK (self);
   scale = self->scale;
@@ -115,13 +157,18 @@ gst_nb_smv_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   out = gst_buffer_new_allocate (NULL, header_bytes + 2 * npix, NULL);
   gst_buffer_map (in, &src, GST_MAP_READ);
   gst_buffer_map (out, &dst, GST_MAP_WRITE);
-  nb_smv_format_header (&h, (char *) dst.data);
-  if (info->is_float && scale <= 0.0) {
-    double max = 0.0;
-    for (gsize i = 0; i < npix; i++)
-      max = MAX (max, gst_nb_frame_pixel (info, src.data, i));
-    scale = max > 0.0 ? 55000.0 / max : 1.0;
+  if (info->is_float) {
+    scale = photon_scale (self, scale, info, src.data, &automatic);
+  } else if (meta != NULL) {
+    /* counts: the scale the source used, as its meta says */
+    gst_structure_get_boolean (meta, "scale-automatic", &automatic);
+    if (!gst_structure_get_double (meta, "scale", &scale))
+      automatic = FALSE;
   }
+  /* Only an automatic scale goes into the header (SCALE=): an explicit
+   * one is the user's own number, and the header stays nanoBragg's. */
+  h.scale = automatic ? scale : 0.0;
+  nb_smv_format_header (&h, (char *) dst.data);
   for (gsize i = 0; i < npix; i++) {
     double v = gst_nb_frame_pixel (info, src.data, i);
     guint16 c;
@@ -138,6 +185,12 @@ gst_nb_smv_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   gst_buffer_unmap (in, &src);
   (void) error;
   return out;
+}
+
+static void
+gst_nb_smv_enc_reset (GstNbFrameEnc * enc)
+{
+  GST_NB_SMV_ENC (enc)->series_scale = 0.0;
 }
 
 static void
@@ -212,7 +265,9 @@ gst_nb_smv_enc_class_init (GstNbSmvEncClass * klass)
   gobject_class->get_property = gst_nb_smv_enc_get_property;
   g_object_class_install_property (gobject_class, PROP_SCALE,
       g_param_spec_double ("scale", "Scale", "Counts per photon for photon "
-          "frames (0 = nanoBragg's automatic 55000 / maximum)", 0,
+          "frames (0 = automatic: 55000 / maximum of the series' first "
+          "frame, kept for the series and written as SCALE= in the "
+          "headers)", 0,
           G_MAXDOUBLE, 1.0, flags));
   g_object_class_install_property (gobject_class, PROP_ADC_OFFSET,
       g_param_spec_double ("adc-offset", "ADC offset", "Counts added to "
@@ -235,9 +290,12 @@ gst_nb_smv_enc_class_init (GstNbSmvEncClass * klass)
       "Encodes diffraction frames as SMV/ADSC images with nanoBragg's header. "
       "Example: nanobraggsrc ... ! nbsmvenc ! multifilesink "
       "location=series_%05d.img index=1",
-      "nanobragg project <nanobragg@example.org>");
+      "The nanobragg developers");
+  gst_element_class_add_static_metadata (element_class,
+      GST_ELEMENT_METADATA_DOC_URI, PACKAGE_DOC_URI "#nbsmvenc");
   enc_class->output_caps = gst_nb_smv_enc_output_caps;
   enc_class->convert = gst_nb_smv_enc_convert;
+  enc_class->reset = gst_nb_smv_enc_reset;
 }
 
 static void

@@ -17,6 +17,9 @@ struct _GstNbSmvEnc
   gdouble scale;                /* counts per photon (float frames); 0 = auto */
   gdouble adc_offset;           /* counts (float frames) */
   gdouble pixel_size, distance, wavelength;     /* header defaults (no meta) */
+  /* streaming thread: the automatic scale of this series (0 = not yet
+   * chosen), fixed by its first photon frame, dropped on READY */
+  gdouble series_scale;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (nbsmvenc);

@@ -307,7 +307,9 @@ gst_nb_tiff_enc_class_init (GstNbTiffEncClass * klass)
       "Encodes diffraction frames as TIFF (float32, uint16 or uint32) with "
       "their geometry in ImageDescription. Example: nanobraggsrc ... ! "
       "nbtiffenc ! multifilesink location=frame_%05d.tif",
-      "nanobragg project <nanobragg@example.org>");
+      "The nanobragg developers");
+  gst_element_class_add_static_metadata (element_class,
+      GST_ELEMENT_METADATA_DOC_URI, PACKAGE_DOC_URI "#nbtiffenc");
   enc_class->output_caps = gst_nb_tiff_enc_output_caps;
   enc_class->convert = gst_nb_tiff_enc_convert;
 }

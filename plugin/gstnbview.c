@@ -6,9 +6,12 @@
  * (`video/x-raw,format=GRAY16_LE`) into `GRAY8` or `GRAY16_LE` images for
  * displays and PNG snapshots.  The range is either automatic, from
  * percentiles of each frame (`low-percentile`, `high-percentile`), or fixed
- * (`auto-range=false`, `min`, `max`).  Values in the range are mapped
- * linearly, by square root or logarithmically (`scale`); `invert` gives
- * dark spots on white, as adxv shows them.
+ * (`auto-range=false`, `min`, `max`); the black end of the range in use
+ * must be below its white end (`low-percentile` < `high-percentile`,
+ * `min` < `max`), else streaming stops with an error naming both
+ * properties, when it starts or at the next frame.  Values in the range
+ * are mapped linearly, by square root or logarithmically (`scale`);
+ * `invert` gives dark spots on white, as adxv shows them.
  *
  * ## Example launch lines
  * |[
@@ -173,6 +176,44 @@ percentile_range (const GstNbFrameInfo * info, const guint8 * data,
   g_free (v);
 }
 
+/* The range in use must have its black end below its white end; NULL if
+ * it does, else what is wrong, naming both properties (free it). */
+static gchar *
+range_problem (GstNbView * self)
+{
+  gchar *why = NULL;
+
+  GST_OBJECT_LOCK (self);
+  if (self->auto_range && !(self->low_percentile < self->high_percentile))
+    why = g_strdup_printf ("low-percentile (%g) must be below "
+        "high-percentile (%g)", self->low_percentile, self->high_percentile);
+  else if (!self->auto_range && !(self->min < self->max))
+    why = g_strdup_printf ("min (%g) must be below max (%g) with "
+        "auto-range=false", self->min, self->max);
+  GST_OBJECT_UNLOCK (self);
+  return why;
+}
+
+/* An element error for a contradictory range: black and white frames
+ * would hide the mistake. */
+static gboolean
+check_range (GstNbView * self)
+{
+  gchar *why = range_problem (self);
+
+  if (why == NULL)
+    return TRUE;
+  GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", why), (NULL));
+  g_free (why);
+  return FALSE;
+}
+
+static gboolean
+gst_nb_view_start (GstBaseTransform * trans)
+{
+  return check_range (GST_NB_VIEW (trans));
+}
+
 static GstFlowReturn
 gst_nb_view_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     GstBuffer * outbuf)
@@ -185,6 +226,9 @@ gst_nb_view_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   gboolean invert;
   const double log_decades = 1000.0;
 
+  /* the properties are controllable: checked again for every frame */
+  if (!check_range (self))
+    return GST_FLOW_ERROR;
   gst_buffer_map (inbuf, &in, GST_MAP_READ);
   gst_buffer_map (outbuf, &out, GST_MAP_WRITE);
   GST_OBJECT_LOCK (self);
@@ -335,7 +379,10 @@ gst_nb_view_class_init (GstNbViewClass * klass)
       "Maps diffraction frames to GRAY8/GRAY16_LE (linear, sqrt or log; "
       "percentile or fixed range; optional invert). Example: nanobraggsrc "
       "... ! nbview scale=log ! videoconvert ! autovideosink",
-      "nanobragg project <nanobragg@example.org>");
+      "The nanobragg developers");
+  gst_element_class_add_static_metadata (element_class,
+      GST_ELEMENT_METADATA_DOC_URI, PACKAGE_DOC_URI "#nbview");
+  trans_class->start = gst_nb_view_start;
   trans_class->transform_caps = gst_nb_view_transform_caps;
   trans_class->set_caps = gst_nb_view_set_caps;
   trans_class->get_unit_size = gst_nb_view_get_unit_size;

@@ -1,7 +1,7 @@
 #!/bin/bash
 # nbtiffenc, nbsmvenc, nbview, nbradial: outputs read back by independent
-# readers (tests/check_outputs.py: tifffile, fabio), golden comparisons,
-# and the error paths.  Needs NB_BUILD.
+# readers (tifffile, fabio: tests/check_outputs.py and below), golden
+# comparisons, and the error paths.  Needs NB_BUILD.
 set -u
 root=$(cd "$(dirname "$0")/.." && pwd)
 source "$root/pipelines/env.sh"
@@ -48,6 +48,53 @@ run_ok "smv from photons = golden int.img" $check smv-int "$work/int.img" "$gold
 launch nanobraggsrc nanobragg-args="$ns_args -scale 1" noise=true num-frames=1 \
   ! video/x-raw,format=GRAY16_LE ! nbsmvenc ! filesink location="$work/noise.img"
 run_ok "smv from noisy counts = golden noise.img" cmp "$work/noise.img" "$golden/noise_seed/noise.img"
+
+# SMV: scale=0 is one automatic scale for the series, in every header
+mkdir -p "$work/scaled"
+run_ok "smv scale=0 series written" launch nanobraggsrc nanobragg-args="$rs_args" num-frames=2 \
+  ! nbsmvenc scale=0 adc-offset=10 ! multifilesink location="$work/scaled/scaled_%05d.img"
+# fabio reads the headers; the pixels must be the golden photons at the
+# header's scale, and frame 1 must keep frame 0's scale
+smv_scale_series() { # DIR GOLDEN_DIR ADC
+  /usr/bin/python3 - "$@" <<'EOF'
+import glob, os, sys
+import fabio
+import numpy as np
+d, golden, adc = sys.argv[1], sys.argv[2], float(sys.argv[3])
+def fail(msg):
+    print("not ok - " + msg)
+    sys.exit(1)
+files = sorted(glob.glob(os.path.join(d, "scaled_*.img")))
+if len(files) != 2:
+    fail("expected 2 SMV frames, found %d" % len(files))
+refs = [np.fromfile(os.path.join(golden, "frame_%03d.bin" % i), "<f4")
+        for i in range(2)]
+scales = []
+for i, f in enumerate(files):
+    im = fabio.open(f)
+    if "SCALE" not in im.header:
+        fail("%s: no SCALE in the header" % f)
+    scales.append(float(im.header["SCALE"]))
+    ref = refs[i].reshape(im.data.shape).astype(np.float64)
+    # nanoBragg's -intfile rounding (single precision), at the header's scale
+    want = np.floor((np.clip(ref * scales[-1] + adc, 0, 65535) + 0.5)
+                    .astype(np.float32)).astype(np.uint16)
+    if not np.array_equal(im.data, want):
+        fail("%s: %d pixels are not round(photons * SCALE + %g)"
+             % (f, np.count_nonzero(im.data != want), adc))
+first = 55000.0 / float(refs[0].max())
+if scales != [first, first]:
+    fail("SCALE %s, want %r (55000 / maximum of frame 0) in both"
+         % (scales, first))
+if 55000.0 / float(refs[1].max()) == first:
+    fail("frame 1 has frame 0's maximum: a renormalised frame 1 would pass")
+print("ok - fabio reads SCALE=%.9g in both headers of a scale=0 series "
+      "(55000 / maximum of frame 0); pixels = round(photons * SCALE + adc), "
+      "frame 1 not renormalised" % first)
+EOF
+}
+run_ok "smv scale=0 series: one SCALE" smv_scale_series "$work/scaled" \
+  "$golden/rotation_series" 10
 
 # nbview: PNG of the right size; nbradial: one CSV row per bin and frame
 launch nanobraggsrc nanobragg-args="$rs_args" num-frames=2 ! nbview scale=sqrt \
