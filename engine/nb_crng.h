@@ -16,8 +16,8 @@
  *   random variables", Insurance: Mathematics and Economics 12, 1993),
  *   with the log-probability formed without cancellation (Stirling with
  *   eight correction terms) so huge means keep their accuracy;
- * - mean >= 2^52: the mean itself rounded (its relative spread, 1.5e-8,
- *   is below the resolution of a double at that size).
+ * - mean >= 2^52: the mean itself, a whole number there (its relative
+ *   spread, 1.5e-8, is below the resolution of a double at that size).
  * Gaussian deviates come from Marsaglia's polar method.
  *
  * Host translation units must be compiled with -ffp-contract=off (see
@@ -164,23 +164,31 @@ nb_crng_poisson (NbCrng * g, double lambda)
     return k;
   }
   if (lambda >= NB_CRNG_POISSON_HUGE)
-    return floor (lambda + 0.5);
+    return lambda;              /* doubles from 2^52 up are whole */
   {
-    double slam = sqrt (lambda), loglam = nb_dm_log (lambda);
+    double slam = sqrt (lambda);
     double b = 0.931 + NB_DM_MUL (2.53, slam);
     double a = -0.059 + NB_DM_MUL (0.02483, b);
-    double log_inv_alpha = nb_dm_log (1.1239 + 1.1328 / (b - 3.4));
     double vr = 0.9277 - 3.6224 / (b - 2.0);
+    /* the logs are needed only past the squeeze (about one draw in
+     * eight): formed on first use */
+    double loglam = 0.0, log_inv_alpha = 0.0;
+    int have_logs = 0;
     for (;;) {
       double u = nb_crng_uniform (g) - 0.5;
       double v = nb_crng_uniform (g);
       double us = 0.5 - fabs (u);
-      double k = floor (NB_DM_MUL (NB_DM_MUL (2.0, a) / us + b, u)
+      double k = nb_dm_floor (NB_DM_MUL (NB_DM_MUL (2.0, a) / us + b, u)
           + lambda + 0.43);
       if (us >= 0.07 && v <= vr)
         return k;
       if (k < 0.0 || (us < 0.013 && v > us))
         continue;
+      if (!have_logs) {
+        loglam = nb_dm_log (lambda);
+        log_inv_alpha = nb_dm_log (1.1239 + 1.1328 / (b - 3.4));
+        have_logs = 1;
+      }
       if (nb_dm_log (v) + log_inv_alpha
           - nb_dm_log (a / NB_DM_MUL (us, us) + b)
           <= nb_crng_log_poisson_pmf (k, lambda, loglam))

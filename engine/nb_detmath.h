@@ -5,7 +5,8 @@
  * libm's and CUDA's log/exp are both accurate but not identical (they may
  * differ in the last bit), and one bit is enough to flip a rejection
  * sampler's accept/reject test.  These versions use only operations that
- * IEEE 754 rounds correctly (+, -, *, /, sqrt, frexp, ldexp, floor), in a
+ * IEEE 754 rounds correctly (+, -, *, /, sqrt, and exact bit and integer
+ * operations for frexp, ldexp and floor), in a
  * fixed order, so both compilers evaluate them identically.  Accuracy is
  * a few ulp, which is all the samplers need.
  *
@@ -21,12 +22,59 @@
 #include "nb_hd.h"
 
 #include <math.h>
+#include <stdint.h>
+#include <string.h>
 
 #ifdef __CUDA_ARCH__
 #define NB_DM_MUL(a, b) __dmul_rn ((a), (b))
 #else
 #define NB_DM_MUL(a, b) ((a) * (b))
 #endif
+
+/* The bits of a double and back (exact). */
+static inline NB_HD uint64_t
+nb_dm_bits (double x)
+{
+#ifdef __CUDA_ARCH__
+  return (uint64_t) __double_as_longlong (x);
+#else
+  uint64_t b;
+  memcpy (&b, &x, sizeof (b));
+  return b;
+#endif
+}
+
+static inline NB_HD double
+nb_dm_from_bits (uint64_t b)
+{
+#ifdef __CUDA_ARCH__
+  return __longlong_as_double ((long long) b);
+#else
+  double x;
+  memcpy (&x, &b, sizeof (x));
+  return x;
+#endif
+}
+
+/* floor(x), exact: by truncation below 2^52, where larger doubles are
+ * whole already (NaN stays NaN).  libm's floor is a call on baseline
+ * x86-64, which has no rounding instruction. */
+static inline NB_HD double
+nb_dm_floor (double x)
+{
+  double t;
+  if (!(fabs (x) < 4503599627370496.0))
+    return x;
+  t = (double) (int64_t) x;
+  return t > x ? t - 1.0 : t;
+}
+
+/* 2^k for -1022 <= k <= 1023, built from its bits. */
+static inline NB_HD double
+nb_dm_pow2 (int k)
+{
+  return nb_dm_from_bits ((uint64_t) (k + 1023) << 52);
+}
 
 /* ln 2 split so that k * NB_DM_LN2_HI is exact for |k| < 2^11 */
 #define NB_DM_LN2_HI 6.93147180369123816490e-01
@@ -59,9 +107,19 @@ nb_dm_atanh2 (double s)
 static inline NB_HD double
 nb_dm_log (double x)
 {
-  int e;
-  double m = frexp (x, &e);     /* x = m 2^e, m in [1/2, 1) */
-  double f, s, k;
+  int e = 0;
+  double m, f, s, k;
+  uint64_t b;
+
+  if (x < 2.2250738585072014e-308) {    /* subnormal: scale up by 2^54 */
+    x = NB_DM_MUL (x, 18014398509481984.0);
+    e = -54;
+  }
+  /* x = m 2^e with m in [1/2, 1): the exponent field read directly */
+  b = nb_dm_bits (x);
+  e += (int) ((b >> 52) & 0x7FF) - 1022;
+  m = nb_dm_from_bits ((b & UINT64_C (0x800FFFFFFFFFFFFF))
+      | UINT64_C (0x3FE0000000000000));
 
   if (m < 0.70710678118654752440) {
     m = NB_DM_MUL (m, 2.0);
@@ -87,7 +145,7 @@ nb_dm_log1p (double x)
 static inline NB_HD double
 nb_dm_exp (double x)
 {
-  double k = floor (NB_DM_MUL (x, 1.44269504088896340736) + 0.5);
+  double k = nb_dm_floor (NB_DM_MUL (x, 1.44269504088896340736) + 0.5);
   double r = (x - NB_DM_MUL (k, NB_DM_LN2_HI)) - NB_DM_MUL (k, NB_DM_LN2_LO);
   /* Taylor series of e^r, |r| <= ln2/2: degree 14 leaves < 1e-18 */
   double p = 1.0 / 87178291200.0;
@@ -105,7 +163,12 @@ nb_dm_exp (double x)
   p = NB_DM_MUL (p, r) + 0.5;
   p = NB_DM_MUL (p, r) + 1.0;
   p = NB_DM_MUL (p, r) + 1.0;
-  return ldexp (p, (int) k);
+  /* p 2^k in two exact steps where 2^k alone would not be normal (the
+   * second multiply rounds once, as ldexp does) */
+  if (k < -1021.0)
+    return NB_DM_MUL (NB_DM_MUL (p, nb_dm_pow2 ((int) k + 54)),
+        5.5511151231257827e-17);
+  return NB_DM_MUL (p, nb_dm_pow2 ((int) k));
 }
 
 #endif /* NB_DETMATH_H */

@@ -70,12 +70,13 @@ nb_readout_counts (const NbReadout * r, uint32_t frame, uint64_t pixel,
     nb_crng_init (&g, r->seed, frame, pixel, NB_CRNG_READ_NOISE);
     counts += NB_DM_MUL (r->read_noise, nb_crng_gauss (&g));
   }
-  counts = floor (counts + 0.5);
+  /* clipping before rounding gives the same result (the cutoff is whole)
+   * and keeps the rounding's argument small */
   if (!(counts > 0.0))          /* also a NaN input */
-    counts = 0.0;
-  if (counts > r->cutoff)
-    counts = r->cutoff;
-  return counts;
+    return 0.0;
+  if (counts >= r->cutoff)
+    return r->cutoff;
+  return nb_dm_floor (counts + 0.5);
 }
 
 /* One output sample of the PSF along a line: sum over taps t = -radius ..
