@@ -67,7 +67,7 @@ typedef struct {
   FastBox <double> box_d;
   double *h_orient_d;           /* host scratch, double tables */
   Slot slot[NB_CUDA_SLOTS];
-  gint64 first_pixel;
+  gint64 first_pixel;           /* where the first phi loop happens */
   gint64 last_frame;
   unsigned long long last_switch;
   NbTraceDevice *d_trace, *h_trace;
@@ -615,7 +615,8 @@ nb_backend_cuda_new (const NbModel * model, int gpu_id, NbPrecision precision,
       gpu_id);
   self->n_orient = (gsize) model->phisteps * model->n_mosaic * 9;
   self->h_orient_d = g_new (double, 2 * self->n_orient);
-  self->first_pixel = nb_first_rendered_pixel (&model->det);
+  /* where nanoBragg's first phi loop happens (phi carry-over) */
+  self->first_pixel = nb_first_phi_loop_pixel (model);
   self->fast = nb_cuda_fast_applies (model);
   self->parent.kernel = self->fast ? "common-case kernel" : "general kernel";
   self->parent.queue_depth = NB_CUDA_SLOTS;

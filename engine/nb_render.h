@@ -233,6 +233,14 @@ nb_pixel_skipped (const NbDetector * d, int fpixel, int spixel)
 /* Row-major index of the first rendered pixel, or -1. */
 gint64 nb_first_rendered_pixel (const NbDetector * d);
 
+/* Row-major index of the first rendered pixel whose sum runs a phi loop
+ * (where -dmin keeps at least one layer x sub-pixel x source), or -1.
+ * nanoBragg's first phi loop of the image, the one that starts from the
+ * unrotated crystal under phi_carryover, happens there.  Without
+ * phi_carryover (where the two orientation tables are the same) this is
+ * just the first rendered pixel. */
+gint64 nb_first_phi_loop_pixel (const NbModel * m);
+
 /* Statistics of a rendered frame over the ROI (mask-skipped pixels are
  * left out of the sums, as in nanoBragg). */
 void nb_frame_stats (const NbModel * model, const float *image,

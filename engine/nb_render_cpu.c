@@ -29,10 +29,13 @@ typedef struct {
   double *orient_first;         /* the same for the image's first phi loop */
   float *orient_f, *orient_first_f;     /* float copies (float32 mode) */
   gint64 orient_frame;          /* the frame the tables hold, -1 = none */
-  /* where the last frame's interpolation switch went off (-1: never) and
-   * its first rendered pixel, so that traces follow the same path */
-  gint64 last_switch, last_first_pixel;
+  /* where the last frame's interpolation switch went off (-1: never), so
+   * that traces follow the same path */
+  gint64 last_switch;
   gint64 last_frame;
+  /* the pixel where nanoBragg's first phi loop of an image happens (the
+   * one phi carry-over starts from the unrotated crystal) */
+  gint64 first_phi_loop_pixel;
 } NbCpuBackend;
 
 typedef struct {
@@ -41,7 +44,7 @@ typedef struct {
   const double *orient;
   const double *orient_first;
   const float *orient_f, *orient_first_f;
-  gint64 first_pixel;           /* first rendered pixel (row-major) */
+  gint64 first_pixel;           /* where the first phi loop happens */
   float *image;
   double *row_omega;            /* omega sum per row (pass 1 only) */
   gint next_row;
@@ -103,6 +106,47 @@ render_pixel_f32 (const NbModel * m, const float *orient,
 {
   return pixel_f32 (m, orient, orient_first, first_loop, fpixel,
       spixel, interp, omega_sum, NULL);
+}
+
+/* TRUE when -dmin keeps some source of some layer and sub-pixel of pixel
+ * (@fpixel, @spixel): the pixel's sum then runs a phi loop.  The same
+ * geometry as the per-pixel template, with the same code generation
+ * (NB_HOT_CLONES), so a cut at the edge falls the same way. */
+NB_HOT_CLONES static gboolean
+pixel_runs_phi_loop (const NbModel * m, int fpixel, int spixel)
+{
+  const NbDetector *d = &m->det;
+
+  for (int thick_tic = 0; thick_tic < d->thicksteps; thick_tic++)
+    for (int subS = 0; subS < d->oversample; subS++)
+      for (int subF = 0; subF < d->oversample; subF++) {
+        double pos[3], diffracted[3];
+        nb_subpixel_position (d, fpixel, spixel, subF, subS,
+            thick_tic * d->thickstep, pos);
+        nb_vec_unitize (pos, diffracted);
+        for (int s = 0; s < m->n_sources; s++) {
+          double incident[3], scattering[3];
+          double stol = nb_scattering_vector (&m->sources[s], diffracted,
+              incident, scattering);
+          if (!nb_dmin_rejects (m, stol))
+            return TRUE;
+        }
+      }
+  return FALSE;
+}
+
+gint64
+nb_first_phi_loop_pixel (const NbModel * m)
+{
+  const NbDetector *d = &m->det;
+
+  if (!m->params.phi_carryover)
+    return nb_first_rendered_pixel (d);
+  for (int s = 0; s < d->spixels; s++)
+    for (int f = 0; f < d->fpixels; f++)
+      if (!nb_pixel_skipped (d, f, s) && pixel_runs_phi_loop (m, f, s))
+        return (gint64) s * d->fpixels + f;
+  return -1;
 }
 
 static double
@@ -205,7 +249,7 @@ cpu_render (NbBackend * backend, gint64 frame, float *image,
   job.orient_first = self->orient_first;
   job.orient_f = self->orient_f;
   job.orient_first_f = self->orient_first_f;
-  job.first_pixel = nb_first_rendered_pixel (&m->det);
+  job.first_pixel = self->first_phi_loop_pixel;
   job.image = image;
   job.row_omega = g_new0 (double, m->det.spixels);
   job.first_switch = -1;
@@ -220,7 +264,6 @@ cpu_render (NbBackend * backend, gint64 frame, float *image,
   }
   self->last_switch = job.first_switch;
   backend->interpolation_off_at = job.first_switch;
-  self->last_first_pixel = job.first_pixel;
   self->last_frame = frame;
   for (int r = 0; r < m->det.spixels; r++)
     total += job.row_omega[r];
@@ -270,7 +313,7 @@ cpu_trace (NbBackend * backend, gint64 frame, NbTracePixel ** pixels,
     NbTracePixel *t = pixels[i];
     gint64 index = (gint64) t->spixel * d->fpixels + t->fpixel;
     gboolean interp = m->xtal.interpolate;
-    gboolean first = index == self->last_first_pixel;
+    gboolean first = index == self->first_phi_loop_pixel;
     double omega_dummy = 0.0;
 
     g_array_set_size (t->visits, 0);
@@ -322,8 +365,8 @@ nb_backend_cpu_new (const NbModel * model, int threads,
   self->orient_first_f = g_new (float, self->n_orient_values);
   self->last_frame = -1;
   self->last_switch = -1;
-  self->last_first_pixel = -1;
   self->orient_frame = -1;
+  self->first_phi_loop_pixel = nb_first_phi_loop_pixel (model);
   return &self->parent;
 }
 

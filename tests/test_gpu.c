@@ -4,6 +4,9 @@
  * maximum) and correlation > 0.99999, float64 traces within 1e-9, and the
  * streaming path (submit N+1 / fetch N) and lent frames equal to single
  * renders.
+ * The cases of tests/reference/ (phi carry-over with -dmin, round_xtal at
+ * the direct beam) are checked the same way and against their reference
+ * pixel.
  * Cases the common-case kernel can render are checked with it and again
  * with the general kernel (NB_CUDA_NO_FAST=1); at least
  * MIN_COMMON_CASE_COVERAGE golden cases must take the common-case kernel.
@@ -127,6 +130,104 @@ test_case (gconstpointer data)
   g_free (gpu32);
   nb_model_free (m64);
   nb_model_free (m32);
+}
+
+/* A case of tests/reference/ (README.md there says how its float.bin was
+ * made) with @flags after its args. */
+static NbModel *
+load_reference_case (const char *c, const char *flags)
+{
+  gchar *args = g_build_filename (golden_dir (), "..", "reference", c,
+      "args", NULL);
+  gchar *in = g_build_filename (golden_dir (), "inputs", NULL);
+  NbModel *m = golden_load_model_edited (args, in, NULL, NULL, flags);
+  g_free (args);
+  g_free (in);
+  return m;
+}
+
+static float *
+read_reference_image (const char *c, gsize n)
+{
+  gchar *path = g_build_filename (golden_dir (), "..", "reference", c,
+      "float.bin", NULL);
+  float *img = golden_read_floats (path, n);
+  g_free (path);
+  return img;
+}
+
+static void
+expect_pixel (const char *c, const char *what, const float *img,
+    const float *ref, gsize i, double tol)
+{
+  if (!(fabs ((double) img[i] - ref[i]) <= tol * fabs (ref[i])))
+    g_test_fail_printf ("%s %s: pixel %" G_GSIZE_FORMAT " is %.9g, "
+        "reference %.9g (tolerance %.1g relative)", c, what, i, img[i],
+        ref[i], tol);
+}
+
+/* One reference case on the GPU, with @flags: float64 and float32 on
+ * every kernel that can render it against the float64 CPU render (as
+ * test_case), and
+ * pixel @pixel against nanoBragg's float.bin (1e-6 float64, 1e-4
+ * float32). */
+static void
+check_reference_case (const char *c, const char *flags, gsize pixel)
+{
+  const GoldenTolerance f64 = { 1e-9, 1e-3, 1e-9, 0.999999999 };
+  const GoldenTolerance f32 = { 1e-3, 1e-2, 1e-3, 0.99999 };
+  gchar *flags32 = g_strdup_printf ("%s -precision float", flags);
+  NbModel *m64 = load_reference_case (c, flags);
+  NbModel *m32 = load_reference_case (c, flags32);
+  gsize n = (gsize) m64->det.fpixels * m64->det.spixels;
+  const char *kernel = NULL;
+  float *ref = read_reference_image (c, n);
+  float *cpu = render (m64, NB_DEVICE_CPU, 0);
+  float *gpu64 = render_with (m64, NB_DEVICE_CUDA, 0, &kernel, NULL);
+  float *gpu32 = render (m32, NB_DEVICE_CUDA, 0);
+
+  g_test_message ("%s %s: %s", c, flags, kernel);
+  expect_match (c, "cuda float64", gpu64, cpu, n, &f64);
+  expect_match (c, "cuda float32", gpu32, cpu, n, &f32);
+  expect_pixel (c, "cuda float64", gpu64, ref, pixel, 1e-6);
+  expect_pixel (c, "cuda float32", gpu32, ref, pixel, 1e-4);
+  if (strcmp (kernel, "common-case kernel") == 0) {
+    float *general64 = render_general (m64, NULL);
+    float *general32 = render_general (m32, NULL);
+    expect_match (c, "general kernel float64", general64, cpu, n, &f64);
+    expect_match (c, "general kernel float32", general32, cpu, n, &f32);
+    expect_pixel (c, "general kernel float64", general64, ref, pixel, 1e-6);
+    expect_pixel (c, "general kernel float32", general32, ref, pixel, 1e-4);
+    g_free (general64);
+    g_free (general32);
+  }
+  g_free (ref);
+  g_free (cpu);
+  g_free (gpu64);
+  g_free (gpu32);
+  nb_model_free (m64);
+  nb_model_free (m32);
+  g_free (flags32);
+}
+
+/* -phi_carryover with -dmin: the first phi loop (unrotated crystal at
+ * phi == 0) is at the first pixel that passes the cut, (0, 5), on both
+ * kernels as on the CPU (tests/test_parity.c). */
+static void
+test_phi_carryover_dmin (void)
+{
+  check_reference_case ("phi_carryover_dmin", "-phi_carryover", 5);
+}
+
+/* -round_xtal with the beam on the centre of pixel (13, 13): sinc3 near
+ * 0 on the device, also with the beam moved by 1e-9 mm. */
+static void
+test_round_xtal_beam_centre (void)
+{
+  const gsize beam = 13 * 25 + 13;
+  check_reference_case ("round_xtal_beam_centre", "", beam);
+  check_reference_case ("round_xtal_beam_centre",
+      "-Xbeam 3.250000001 -Ybeam 3.250000001", beam);
 }
 
 static gboolean
@@ -350,6 +451,10 @@ main (int argc, char **argv)
 
   golden_add_case_tests ("/gpu/image", GOLDEN_N_CASES, test_case);
   golden_add_case_tests ("/gpu/trace", GOLDEN_N_CASES, test_trace);
+  g_test_add_func ("/gpu/reference/phi_carryover_dmin",
+      test_phi_carryover_dmin);
+  g_test_add_func ("/gpu/reference/round_xtal_beam_centre",
+      test_round_xtal_beam_centre);
   g_test_add_func ("/gpu/streaming", test_streaming);
   g_test_add_func ("/gpu/lend", test_lend);
   g_test_add_func ("/gpu/lend-limit", test_lend_limit);

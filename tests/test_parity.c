@@ -1,7 +1,8 @@
 /* test_parity.c - every golden case through the float64 CPU engine:
  * images at the tolerance of the golden README, derived geometry against
  * the reference's stdout and trace, rotation-series frames, integer and
- * noise images byte for byte, and independence from the thread count. */
+ * noise images byte for byte, and independence from the thread count;
+ * and the single-defect reference images of tests/reference/. */
 #include <glib.h>
 #include <math.h>
 #include <string.h>
@@ -438,6 +439,132 @@ test_phi_zero_default_is_physics (void)
   g_free (ref_path);
 }
 
+/* tests/reference/<c>/<file>: reference images made for single defects
+ * (each directory's README.md says how). */
+static gchar *
+reference_path (const char *c, const char *file)
+{
+  return g_build_filename (golden_dir (), "..", "reference", c, file, NULL);
+}
+
+/* Renders tests/reference/@c/args with @extra flags (or NULL) after its
+ * own, on @threads threads; *@n receives the pixel count. */
+static float *
+render_reference_case (const char *c, const char *extra, int threads,
+    gsize * n)
+{
+  gchar *args = reference_path (c, "args"), *in = inputs_dir ();
+  NbModel *m = golden_load_model_edited (args, in, NULL, NULL, extra);
+  float *img = golden_render (m, threads, 0, NULL);
+  *n = (gsize) m->det.fpixels * m->det.spixels;
+  nb_model_free (m);
+  g_free (args);
+  g_free (in);
+  return img;
+}
+
+/* |ours - ref| <= @tol |ref| at pixel @i, with a message naming @what. */
+static void
+expect_pixel (const char *what, const float *ours, const float *ref, gsize i,
+    double tol)
+{
+  if (!(fabs ((double) ours[i] - ref[i]) <= tol * fabs (ref[i])))
+    g_test_fail_printf ("%s: pixel %" G_GSIZE_FORMAT " is %.9g, reference "
+        "%.9g (tolerance %.1g relative)", what, i, ours[i], ref[i], tol);
+}
+
+/* -phi_carryover with -dmin: nanoBragg's very first phi loop (phi == 0
+ * with the unrotated crystal) happens at the first pixel that passes the
+ * resolution cut, here (slow 0, fast 5), not at pixel (0, 0), whose
+ * sources are all cut.  Every thread count and both precisions. */
+static void
+test_phi_carryover_dmin (void)
+{
+  gchar *ref_path = reference_path ("phi_carryover_dmin", "float.bin");
+  gsize n, first = 0;
+  float *one = render_reference_case ("phi_carryover_dmin", "-phi_carryover",
+      1, &n);
+  float *three = render_reference_case ("phi_carryover_dmin",
+      "-phi_carryover", 3, &n);
+  float *f32 = render_reference_case ("phi_carryover_dmin",
+      "-phi_carryover -precision float", 0, &n);
+  float *ref = golden_read_floats (ref_path, n);
+  gchar *why;
+
+  /* the case's premise: the first pixels are cut by -dmin */
+  while (first < n && ref[first] == 0.0f)
+    first++;
+  g_assert_cmpuint (first, >, 0);
+  g_assert_cmpuint (first, <, n);
+  why = golden_compare_images (one, ref, n, &golden_float64);
+  if (why)
+    g_test_fail_printf ("phi_carryover_dmin: %s", why);
+  g_free (why);
+  expect_pixel ("phi_carryover_dmin first phi loop", one, ref, first, 1e-6);
+  expect_pixel ("phi_carryover_dmin float32 first phi loop", f32, ref, first,
+      1e-4);
+  g_assert_cmpmem (one, n * sizeof (float), three, n * sizeof (float));
+  {
+    /* the trace of that pixel takes the same path */
+    gchar *args = reference_path ("phi_carryover_dmin", "args");
+    gchar *in = inputs_dir ();
+    NbModel *m = golden_load_model_edited (args, in, NULL, NULL,
+        "-phi_carryover");
+    GError *error = NULL;
+    NbBackend *b = nb_backend_cpu_new (m, 0, NB_PRECISION_FLOAT64, &error);
+    NbTracePixel *t = nb_trace_pixel_new (first / m->det.fpixels,
+        first % m->det.fpixels);
+    g_assert_true (nb_backend_trace (b, 0, &t, 1, &error));
+    g_assert_no_error (error);
+    g_assert_cmpfloat (t->value, ==, one[first]);
+    nb_trace_pixel_free (t);
+    nb_backend_free (b);
+    nb_model_free (m);
+    g_free (args);
+    g_free (in);
+  }
+  g_free (one);
+  g_free (three);
+  g_free (f32);
+  g_free (ref);
+  g_free (ref_path);
+}
+
+/* -round_xtal with the beam on the centre of pixel (13, 13): there
+ * nanoBragg's scattering vector is exactly 0 and sinc3(0) = 1.  Ours
+ * (exactly 0 or within rounding of it, as FMA contraction gives) must
+ * hold the same value, and so must a beam moved by 1e-9 mm (a scattering
+ * vector of ~0.1 1/m, where sin(x)/x - cos(x) cancels to 0 in double). */
+static void
+test_round_xtal_beam_centre (void)
+{
+  const char *c = "round_xtal_beam_centre";
+  const gsize beam = 13 * 25 + 13;
+  gchar *ref_path = reference_path (c, "float.bin");
+  gsize n;
+  float *ours = render_reference_case (c, NULL, 0, &n);
+  float *moved = render_reference_case (c,
+      "-Xbeam 3.250000001 -Ybeam 3.250000001", 0, &n);
+  float *f32 = render_reference_case (c, "-precision float", 0, &n);
+  float *ref = golden_read_floats (ref_path, n);
+  gchar *why;
+
+  g_assert_cmpfloat (ref[beam], >, 1.0f);
+  why = golden_compare_images (ours, ref, n, &golden_float64);
+  if (why)
+    g_test_fail_printf ("%s: %s", c, why);
+  g_free (why);
+  expect_pixel ("round_xtal direct beam", ours, ref, beam, 1e-6);
+  expect_pixel ("round_xtal direct beam, beam moved 1e-9 mm", moved, ref,
+      beam, 1e-6);
+  expect_pixel ("round_xtal direct beam, float32", f32, ref, beam, 1e-4);
+  g_free (ours);
+  g_free (moved);
+  g_free (f32);
+  g_free (ref);
+  g_free (ref_path);
+}
+
 /* Writes an SMV file with the header of @m and @pixels. */
 static gchar *
 write_smv (const NbModel * m, const char *dir, const char *name,
@@ -578,6 +705,9 @@ main (int argc, char **argv)
       test_phi_carryover_emulated);
   g_test_add_func ("/parity/phi_carryover/default-is-physics",
       test_phi_zero_default_is_physics);
+  g_test_add_func ("/parity/phi_carryover/dmin", test_phi_carryover_dmin);
+  g_test_add_func ("/parity/round_xtal/beam-on-pixel-centre",
+      test_round_xtal_beam_centre);
   g_test_add_func ("/parity/noise_seed/int-and-noise-bytes",
       test_int_and_noise_images);
   return g_test_run ();
