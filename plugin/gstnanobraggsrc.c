@@ -288,6 +288,47 @@ frames_lent (GstNanoBraggSrc * self)
       && nb_backend_can_lend (self->backend);
 }
 
+/* The pixels nanobragg-args lists with -trace_pixel SLOW FAST are traced
+ * like those of trace-pixels (after them). */
+static void
+add_flag_trace_pixels (GstNanoBraggSrc * self)
+{
+  for (int i = 0; i < self->params.num_trace_pixels; i++) {
+    g_array_append_val (self->trace_coords, self->params.trace_pixels[i][0]);
+    g_array_append_val (self->trace_coords, self->params.trace_pixels[i][1]);
+  }
+}
+
+/* What can only be checked once the detector size is known: traced pixels
+ * and the ROI must lie on the detector. */
+static gboolean
+check_against_detector (GstNanoBraggSrc * self, GError ** error)
+{
+  const NbDetector *d = &self->model->det;
+  int n_prop = self->trace_coords->len / 2 - self->params.num_trace_pixels;
+
+  for (guint i = 0; i < self->trace_coords->len / 2; i++) {
+    int slow = g_array_index (self->trace_coords, int, 2 * i);
+    int fast = g_array_index (self->trace_coords, int, 2 * i + 1);
+    if (slow < 0 || slow >= d->spixels || fast < 0 || fast >= d->fpixels) {
+      g_set_error (error, NB_ERROR, NB_ERROR_VALUE, "%s: pixel (slow %d, "
+          "fast %d) is outside the %d x %d detector (slow 0..%d, fast "
+          "0..%d)", (int) i < n_prop ? "property 'trace-pixels'" :
+          "property 'nanobragg-args' (-trace_pixel)", slow, fast,
+          d->fpixels, d->spixels, d->spixels - 1, d->fpixels - 1);
+      return FALSE;
+    }
+  }
+  if (d->roi_xmin >= d->fpixels || d->roi_ymin >= d->spixels) {
+    g_set_error (error, NB_ERROR, NB_ERROR_VALUE, "property 'roi' (or "
+        "-roi): the region starts at pixel (x %d, y %d), outside the %d x "
+        "%d detector: no pixel would be rendered", d->roi_xmin,
+        d->roi_ymin, d->fpixels, d->spixels);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Builds the model and backend from the properties (READY->PAUSED). */
 static gboolean
 gst_nanobragg_src_start (GstNanoBraggSrc * self)
@@ -312,6 +353,7 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     return FALSE;
   }
   GST_OBJECT_UNLOCK (self);
+  add_flag_trace_pixels (self);
 
   self->model = nb_model_new (&self->params, NULL, &error);
   if (self->model == NULL) {
@@ -319,10 +361,22 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     g_error_free (error);
     return FALSE;
   }
+  if (!check_against_detector (self, &error)) {
+    post_model_error (self, error);
+    g_error_free (error);
+    return FALSE;
+  }
   self->backend = nb_backend_select (self->model, device, gpu_id,
       self->params.num_threads, self->params.precision, &note, &error);
   if (self->backend == NULL) {
-    post_model_error (self, error);
+    /* the device was asked for by name: say so, whatever the backend's
+     * own words are (no GPU, no driver, a build without CUDA) */
+    if (device == NB_DEVICE_CUDA)
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("property 'device' is cuda "
+              "(gpu-id %d), but no CUDA backend could be started: %s",
+              gpu_id, error->message), (NULL));
+    else
+      post_model_error (self, error);
     g_error_free (error);
     return FALSE;
   }
@@ -1165,9 +1219,9 @@ gst_nanobragg_src_class_init (GstNanoBraggSrcClass * klass)
       "nanobraggsrc hkl-file=P1.hkl cell=\"79 79 38 90 90 90\" n-cells=10 "
       "osc=0.1 phi-steps=10 num-frames=20 ! queue ! "
       "multifilesink location=frame_%05d.f32",
-      "nanobragg project <nanobragg@example.org>");
-  gst_element_class_add_static_metadata (element_class,
-      GST_ELEMENT_METADATA_DOC_URI, "docs/elements.md (nanobragg project)");
+      "The nanobragg developers");
+  /* no doc-uri: the project has no public documentation URL, and a
+   * placeholder would send users nowhere (docs/elements.md documents it) */
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_nanobragg_src_change_state);
 
