@@ -435,6 +435,9 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
   self->stop_frame = -1;
   self->started = FALSE;
   self->need_segment = TRUE;
+  self->discont[0] = self->discont[1] = TRUE;
+  self->frames_pushed = self->frames_dropped = 0;
+  self->series_scale = 0.0;
   self->segment_seqnum = gst_util_seqnum_next ();
   self->last_seek_seqnum = GST_SEQNUM_INVALID;
   g_free (self->stream_id_base);
@@ -506,10 +509,6 @@ gst_nanobragg_src_change_state (GstElement * element,
   GstStateChangeReturn ret;
   gboolean live;
 
-  GST_OBJECT_LOCK (self);
-  live = self->is_live;
-  GST_OBJECT_UNLOCK (self);
-
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       if (!gst_nanobragg_src_start (self)) {
@@ -544,6 +543,11 @@ gst_nanobragg_src_change_state (GstElement * element,
     return ret;
   }
 
+  /* is-live as the stream started (set in start): changing the property
+   * while running cannot change what the running stream is */
+  GST_OBJECT_LOCK (self);
+  live = self->run_live;
+  GST_OBJECT_UNLOCK (self);
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
@@ -653,6 +657,15 @@ gst_nanobragg_src_do_seek (GstNanoBraggSrc * self, GstEvent * event)
   self->next_frame = start_frame;
   self->stop_frame = stop_frame;
   self->need_segment = TRUE;
+  /* the next buffers do not follow the last ones (as basesrc marks) */
+  if (flush || start_type != GST_SEEK_TYPE_NONE)
+    self->discont[0] = self->discont[1] = TRUE;
+  if (seg.flags & GST_SEGMENT_FLAG_SEGMENT) {
+    GstMessage *m = gst_message_new_segment_start (GST_OBJECT (self),
+        GST_FORMAT_TIME, seg.start);
+    gst_message_set_seqnum (m, seqnum);
+    gst_element_post_message (GST_ELEMENT (self), m);
+  }
   self->segment_seqnum = seqnum;
   self->seek_gen++;
   gst_flow_combiner_reset (self->flow_combiner);
@@ -672,7 +685,19 @@ gst_nanobragg_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_SEEK:
-      ret = self->model != NULL && gst_nanobragg_src_do_seek (self, event);
+      /* a live detector cannot go back in time: the SEEKING query says
+       * not seekable, and every seek is refused alike */
+      if (self->model != NULL && self->run_live) {
+        GST_DEBUG_OBJECT (self, "live: seek refused");
+        ret = FALSE;
+      } else {
+        ret = self->model != NULL && gst_nanobragg_src_do_seek (self, event);
+      }
+      break;
+    case GST_EVENT_LATENCY:
+      /* nothing to configure: frames are stamped, not delayed (basesrc
+       * answers TRUE too) */
+      ret = TRUE;
       break;
     case GST_EVENT_RECONFIGURE:
     case GST_EVENT_QOS:
@@ -737,10 +762,12 @@ gst_nanobragg_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
       return TRUE;
     }
     case GST_QUERY_LATENCY:{
-      /* a live frame is complete one frame duration after it starts */
+      /* a live frame is complete one frame duration after it starts; a
+       * late frame is dropped rather than buffered, so there is no
+       * maximum (as videotestsrc) */
       GstClockTime frame_time = frame_to_time (self, 1);
       gst_query_set_latency (query, live, live ? frame_time : 0,
-          live ? frame_time : 0);
+          live ? GST_CLOCK_TIME_NONE : 0);
       return TRUE;
     }
     case GST_QUERY_CONVERT:{
@@ -850,6 +877,24 @@ push_segments (GstNanoBraggSrc * self)
   self->need_segment = FALSE;
 }
 
+/* The end of a SEGMENT seek's segment: a SEGMENT_DONE message and event
+ * instead of EOS, so that the application can loop (as basesrc). */
+static void
+push_segment_done (GstNanoBraggSrc * self, gint64 last)
+{
+  gint64 position = GST_CLOCK_TIME_IS_VALID (self->segment.stop) ?
+      (gint64) self->segment.stop : (gint64) frame_to_time (self, last);
+  GstMessage *msg = gst_message_new_segment_done (GST_OBJECT (self),
+      GST_FORMAT_TIME, position);
+  GstEvent *ev = gst_event_new_segment_done (GST_FORMAT_TIME, position);
+
+  gst_message_set_seqnum (msg, self->segment_seqnum);
+  gst_element_post_message (GST_ELEMENT (self), msg);
+  gst_event_set_seqnum (ev, self->segment_seqnum);
+  gst_pad_push_event (self->srcpad, gst_event_ref (ev));
+  gst_pad_push_event (self->tracepad, ev);
+}
+
 static void
 push_eos (GstNanoBraggSrc * self)
 {
@@ -863,8 +908,10 @@ push_eos (GstNanoBraggSrc * self)
  * A pause (PLAYING->PAUSED) unschedules the wait: wait for PLAYING again.
  * FALSE only when flushing or stopping. */
 static gboolean
-wait_live (GstNanoBraggSrc * self, GstClockTime pts, GstClockTime duration)
+wait_live (GstNanoBraggSrc * self, GstClockTime pts, GstClockTime duration,
+    GstClockTime * now)
 {
+  *now = GST_CLOCK_TIME_NONE;
   for (;;) {
     GstClock *clock;
     GstClockTime base, running;
@@ -897,10 +944,60 @@ wait_live (GstNanoBraggSrc * self, GstClockTime pts, GstClockTime duration)
     gst_clock_id_unref (self->clock_id);
     self->clock_id = NULL;
     GST_OBJECT_UNLOCK (self);
-    gst_object_unref (clock);
-    if (cret != GST_CLOCK_UNSCHEDULED)
+    if (cret != GST_CLOCK_UNSCHEDULED) {
+      GstClockTime t = gst_clock_get_time (clock);
+      *now = t > base ? t - base : 0;
+      gst_object_unref (clock);
       return TRUE;
+    }
+    gst_object_unref (clock);
   }
+}
+
+/* Live: when the exposure of the frame after @frame has ended too (the
+ * renderer fell behind the frame rate), a detector would have lost the
+ * frames its readout could not take.  Returns the newest frame whose
+ * exposure is over at running time @now (at most @last - 1); the frames
+ * from @frame up to it are dropped and reported with a QoS message. */
+static gint64
+skip_late_frames (GstNanoBraggSrc * self, gint64 frame, gint64 last,
+    GstClockTime now)
+{
+  GstClockTime stream_now, first_pts, first_end;
+  gint64 newest;
+  GstMessage *qos;
+
+  if (!GST_CLOCK_TIME_IS_VALID (now))
+    return frame;
+  stream_now = gst_segment_position_from_running_time (&self->segment,
+      GST_FORMAT_TIME, now);
+  if (!GST_CLOCK_TIME_IS_VALID (stream_now))
+    return frame;
+  /* the frame whose interval holds "now" is still being exposed */
+  newest = time_to_frame (self, stream_now) - 1;
+  if (last >= 0)
+    newest = MIN (newest, last - 1);
+  if (newest <= frame)
+    return frame;
+
+  first_pts = frame_to_time (self, frame);
+  first_end = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
+      frame_to_time (self, frame + 1));
+  self->frames_dropped += newest - frame;
+  GST_DEBUG_OBJECT (self, "live: %" G_GINT64_FORMAT " late frame(s) dropped "
+      "(%" G_GINT64_FORMAT "..%" G_GINT64_FORMAT ")", newest - frame, frame,
+      newest - 1);
+  qos = gst_message_new_qos (GST_OBJECT (self), TRUE,
+      gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
+          first_pts), first_pts, first_pts,
+      frame_to_time (self, newest) - first_pts);
+  gst_message_set_qos_values (qos, GST_CLOCK_DIFF (first_end, now), 1.0,
+      1000000);
+  gst_message_set_qos_stats (qos, GST_FORMAT_DEFAULT, self->frames_pushed,
+      self->frames_dropped);
+  gst_element_post_message (GST_ELEMENT (self), qos);
+  self->discont[0] = self->discont[1] = TRUE;
+  return newest;
 }
 
 static GstBuffer *
@@ -1072,18 +1169,28 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
   if (self->stop_frame >= 0 && (last < 0 || self->stop_frame < last))
     last = self->stop_frame;
   if (last >= 0 && frame >= last) {
-    GST_DEBUG_OBJECT (self, "frame %" G_GINT64_FORMAT ": end of series",
-        frame);
-    push_eos (self);
+    GST_DEBUG_OBJECT (self, "frame %" G_GINT64_FORMAT ": end of %s", frame,
+        self->segment.flags & GST_SEGMENT_FLAG_SEGMENT ? "segment" :
+        "series");
+    if (self->segment.flags & GST_SEGMENT_FLAG_SEGMENT)
+      push_segment_done (self, last);
+    else
+      push_eos (self);
     ret = GST_FLOW_EOS;
     goto pause_quiet;
   }
 
   pts = frame_to_time (self, frame);
   dur = frame_to_time (self, frame + 1) - pts;
-  if (live && !wait_live (self, pts, dur)) {
-    ret = GST_FLOW_FLUSHING;
-    goto pause_quiet;
+  if (live) {
+    GstClockTime now;
+    if (!wait_live (self, pts, dur, &now)) {
+      ret = GST_FLOW_FLUSHING;
+      goto pause_quiet;
+    }
+    frame = skip_late_frames (self, frame, last, now);
+    pts = frame_to_time (self, frame);
+    dur = frame_to_time (self, frame + 1) - pts;
   }
 
   buf = render_frame (self, frame, &error);
@@ -1102,6 +1209,11 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
   }
 
   self->segment.position = pts;
+  if (self->discont[0]) {
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    self->discont[0] = FALSE;
+  }
+  self->frames_pushed++;
   ret = gst_pad_push (self->srcpad, buf);
   ret = gst_flow_combiner_update_pad_flow (self->flow_combiner, self->srcpad,
       ret);
@@ -1109,6 +1221,10 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
     trace_ret = GST_FLOW_NOT_LINKED;
   } else if (tbuf != NULL) {
     stamp (tbuf, frame, pts, dur);
+    if (self->discont[1]) {
+      GST_BUFFER_FLAG_SET (tbuf, GST_BUFFER_FLAG_DISCONT);
+      self->discont[1] = FALSE;
+    }
     trace_ret = gst_pad_push (self->tracepad, tbuf);
   } else {
     /* a refused GAP (a branch at EOS) must not stop the frames */
