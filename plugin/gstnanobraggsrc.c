@@ -34,6 +34,8 @@
 
 #include "gstnanobraggsrc.h"
 #include "gstnbframemeta.h"
+#include <gst/base/gstaggregator.h>
+#include <gst/base/gstbasesink.h>
 #include "nb_error.h"
 #include "nb_image.h"
 
@@ -807,6 +809,76 @@ frame_caps (GstNanoBraggSrc * self, const char *media, const char *format)
       "framerate", GST_TYPE_FRACTION, self->run_fps_n, self->run_fps_d, NULL);
 }
 
+/* The property behind a caps field of ours. */
+static const char *
+field_property (const char *field)
+{
+  if (strcmp (field, "framerate") == 0)
+    return "framerate";
+  if (strcmp (field, "width") == 0)
+    return "width";
+  if (strcmp (field, "height") == 0)
+    return "height";
+  return NULL;
+}
+
+/* Why downstream of @pad takes none of @ours: the one field (framerate,
+ * width, height) it refuses, with the property that sets it, or else the
+ * media types it does accept.  @what names the pad's content. */
+static gchar *
+explain_refusal (GstNanoBraggSrc * self, GstPad * pad, GstCaps * ours,
+    const char *what)
+{
+  GstCaps *peer = gst_pad_peer_query_caps (pad, NULL);
+  gchar *why = NULL;
+
+  for (guint i = 0; why == NULL && i < gst_caps_get_size (ours); i++) {
+    const GstStructure *st = gst_caps_get_structure (ours, i);
+    GstCaps *media = gst_caps_new_simple (gst_structure_get_name (st),
+        "format", G_TYPE_STRING, gst_structure_get_string (st, "format"),
+        NULL);
+    gboolean media_ok = gst_caps_can_intersect (media, peer);
+    gst_caps_unref (media);
+    if (!media_ok)
+      continue;
+    for (gint f = 0; why == NULL && f < gst_structure_n_fields (st); f++) {
+      const char *field = gst_structure_nth_field_name (st, f);
+      const char *prop = field_property (field);
+      GstCaps *without;
+      if (prop == NULL)
+        continue;
+      without = gst_caps_new_full (gst_structure_copy (st), NULL);
+      gst_structure_remove_field (gst_caps_get_structure (without, 0),
+          field);
+      if (gst_caps_can_intersect (without, peer)) {
+        gchar *ours_v = gst_value_serialize (gst_structure_get_value (st,
+                field));
+        GstCaps *theirs = gst_caps_intersect (without, peer);
+        const GValue *tv = gst_structure_get_value (gst_caps_get_structure
+            (theirs, 0), field);
+        gchar *theirs_v = tv ? gst_value_serialize (tv) : g_strdup ("?");
+        why = g_strdup_printf ("%s: property '%s' gives %s=%s, but "
+            "downstream of pad '%s' accepts %s=%s only (%s)", what, prop,
+            field, ours_v, GST_PAD_NAME (pad), field, theirs_v,
+            gst_structure_get_name (st));
+        g_free (ours_v);
+        g_free (theirs_v);
+        gst_caps_unref (theirs);
+      }
+      gst_caps_unref (without);
+    }
+  }
+  if (why == NULL) {
+    gchar *o = gst_caps_to_string (ours), *p = gst_caps_to_string (peer);
+    why = g_strdup_printf ("%s: pad '%s' sends %s, but downstream accepts "
+        "only %s", what, GST_PAD_NAME (pad), o, p);
+    g_free (o);
+    g_free (p);
+  }
+  gst_caps_unref (peer);
+  return why;
+}
+
 /* F32LE first, then GRAY16_LE; whatever downstream takes. */
 static gboolean
 negotiate_src (GstNanoBraggSrc * self)
@@ -818,12 +890,11 @@ negotiate_src (GstNanoBraggSrc * self)
   gst_caps_append (ours, frame_caps (self, "video/x-raw", "GRAY16_LE"));
   peer = gst_pad_peer_query_caps (self->srcpad, ours);
   if (gst_caps_is_empty (peer)) {
+    gchar *why = explain_refusal (self, self->srcpad, ours, "frames");
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", why), (NULL));
+    g_free (why);
     gst_caps_unref (peer);
     gst_caps_unref (ours);
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("downstream accepts "
-            "neither video/x-diffraction,format=F32LE nor "
-            "video/x-raw,format=GRAY16_LE at %dx%d", self->model->det.fpixels,
-            self->model->det.spixels), (NULL));
     return FALSE;
   }
   caps = gst_caps_copy_nth (peer, 0);
@@ -831,10 +902,144 @@ negotiate_src (GstNanoBraggSrc * self)
   self->gray16 = gst_structure_has_name (gst_caps_get_structure (caps, 0),
       "video/x-raw");
   ok = gst_pad_set_caps (self->srcpad, caps);
+  if (!ok)
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("downstream of pad 'src' "
+            "refused %" GST_PTR_FORMAT, caps), (NULL));
   gst_caps_unref (caps);
   gst_caps_unref (peer);
   gst_caps_unref (ours);
   return ok;
+}
+
+/* The trace pad's caps follow trace-map; a linked branch that refuses them
+ * is an error naming trace-map (instead of a bare not-negotiated). */
+static gboolean
+negotiate_trace (GstNanoBraggSrc * self)
+{
+  GstCaps *caps;
+  gboolean ok = TRUE;
+
+  if (self->run_trace_map != NB_TRACE_MAP_NONE)
+    caps = frame_caps (self, "video/x-diffraction", "F32LE");
+  else
+    caps = gst_caps_new_simple ("text/x-raw", "format", G_TYPE_STRING,
+        "utf8", NULL);
+  if (gst_pad_is_linked (self->tracepad)) {
+    GstCaps *peer = gst_pad_peer_query_caps (self->tracepad, caps);
+    if (gst_caps_is_empty (peer)) {
+      GEnumValue *v = g_enum_get_value (g_type_class_peek
+          (GST_TYPE_NB_TRACE_MAP), self->run_trace_map);
+      gchar *what = g_strdup_printf ("traces (property 'trace-map' is %s: "
+          "%s)", v->value_nick, self->run_trace_map == NB_TRACE_MAP_NONE ?
+          "text; set trace-map for a video branch" :
+          "a video/x-diffraction map; use trace-map=none for a text branch");
+      gchar *why = explain_refusal (self, self->tracepad, caps, what);
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", why), (NULL));
+      g_free (why);
+      g_free (what);
+      ok = FALSE;
+    }
+    gst_caps_unref (peer);
+  }
+  if (ok)
+    gst_pad_set_caps (self->tracepad, caps);
+  gst_caps_unref (caps);
+  return ok;
+}
+
+/* A thread boundary: buffers pushed into it do not block the pusher in a
+ * sink's preroll. */
+static gboolean
+is_thread_boundary (GstElement * e)
+{
+  GstElementFactory *f = gst_element_get_factory (e);
+  const char *name = f ? GST_OBJECT_NAME (f) : "";
+
+  return GST_IS_AGGREGATOR (e) || strcmp (name, "queue") == 0
+      || strcmp (name, "queue2") == 0 || strcmp (name, "multiqueue") == 0;
+}
+
+/* TRUE when what is pushed on @pad reaches, in the pushing thread, a sink
+ * that waits in preroll (a GstBaseSink with async=true): elements are
+ * followed through their src pads and into bins, up to a queue. */
+static gboolean
+reaches_preroll_sink (GstPad * pad, int depth)
+{
+  GstPad *peer = gst_pad_get_peer (pad);
+  GstElement *e;
+  gboolean blocks = FALSE;
+
+  if (peer == NULL || depth > 64) {
+    gst_clear_object (&peer);
+    return FALSE;
+  }
+  /* into a bin: its sink ghost pad's target */
+  while (GST_IS_GHOST_PAD (peer)) {
+    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (peer));
+    gst_object_unref (peer);
+    if (target == NULL)
+      return FALSE;
+    peer = target;
+  }
+  /* out of a bin: the internal side of its src ghost pad */
+  if (GST_IS_PROXY_PAD (peer)) {
+    GstProxyPad *ghost = gst_proxy_pad_get_internal (GST_PROXY_PAD (peer));
+    gst_object_unref (peer);
+    if (ghost == NULL)
+      return FALSE;
+    blocks = reaches_preroll_sink (GST_PAD (ghost), depth + 1);
+    gst_object_unref (ghost);
+    return blocks;
+  }
+  e = gst_pad_get_parent_element (peer);
+  gst_object_unref (peer);
+  if (e == NULL)
+    return FALSE;
+  if (GST_IS_BASE_SINK (e)) {
+    blocks = gst_base_sink_is_async_enabled (GST_BASE_SINK (e));
+  } else if (!is_thread_boundary (e)) {
+    GstIterator *it = gst_element_iterate_src_pads (e);
+    GValue item = G_VALUE_INIT;
+    while (!blocks && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+      blocks = reaches_preroll_sink (g_value_get_object (&item), depth + 1);
+      g_value_reset (&item);
+    }
+    g_value_unset (&item);
+    gst_iterator_free (it);
+  }
+  gst_object_unref (e);
+  return blocks;
+}
+
+/* One task pushes on both pads, and a sink blocks the thread that hands it
+ * its preroll buffer until PLAYING.  If both branches lead to such sinks
+ * without a queue, the first frame blocks in one and the other never
+ * prerolls: an error saying what to add, instead of a silent hang.  If
+ * only the src branch does, the trace goes first.  Live sources do not
+ * preroll. */
+static gboolean
+check_branches (GstNanoBraggSrc * self)
+{
+  gboolean src_blocks, trace_blocks;
+
+  self->trace_first = FALSE;
+  if (self->run_live || !gst_pad_is_linked (self->tracepad))
+    return TRUE;
+  src_blocks = reaches_preroll_sink (self->srcpad, 0);
+  trace_blocks = reaches_preroll_sink (self->tracepad, 0);
+  if (src_blocks && trace_blocks) {
+    GST_ELEMENT_ERROR (self, CORE, PAD, ("both pads, 'src' and 'trace', "
+            "lead to sinks without a queue: one streaming thread cannot "
+            "preroll two sinks, the pipeline would hang; add a queue after "
+            "each branch: nanobraggsrc name=s ! queue ! ... s.trace ! "
+            "queue ! ..."), (NULL));
+    return FALSE;
+  }
+  self->trace_first = src_blocks;
+  if (src_blocks)
+    GST_DEBUG_OBJECT (self, "src branch has no queue: pushing the trace "
+        "first");
+  return TRUE;
 }
 
 static void
@@ -847,22 +1052,15 @@ push_stream_start (GstNanoBraggSrc * self, GstPad * pad, const char *name)
   g_free (id);
 }
 
+/* FALSE after posting an error. */
 static gboolean
 start_streams (GstNanoBraggSrc * self)
 {
-  GstCaps *trace_caps;
-
   push_stream_start (self, self->srcpad, "frames");
   push_stream_start (self, self->tracepad, "trace");
-  if (!negotiate_src (self))
+  if (!negotiate_src (self) || !negotiate_trace (self)
+      || !check_branches (self))
     return FALSE;
-  if (self->run_trace_map != NB_TRACE_MAP_NONE)
-    trace_caps = frame_caps (self, "video/x-diffraction", "F32LE");
-  else
-    trace_caps = gst_caps_new_simple ("text/x-raw", "format", G_TYPE_STRING,
-        "utf8", NULL);
-  gst_pad_set_caps (self->tracepad, trace_caps);
-  gst_caps_unref (trace_caps);
   self->started = TRUE;
   return TRUE;
 }
@@ -1145,10 +1343,49 @@ stamp (GstBuffer * buf, gint64 frame, GstClockTime pts, GstClockTime dur)
   GST_BUFFER_OFFSET_END (buf) = frame + 1;
 }
 
+/* These return the combined flow of both pads. */
+static GstFlowReturn
+push_frame (GstNanoBraggSrc * self, GstBuffer * buf)
+{
+  GstFlowReturn ret;
+
+  if (self->discont[0]) {
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    self->discont[0] = FALSE;
+  }
+  self->frames_pushed++;
+  ret = gst_pad_push (self->srcpad, buf);
+  return gst_flow_combiner_update_pad_flow (self->flow_combiner,
+      self->srcpad, ret);
+}
+
+static GstFlowReturn
+push_trace (GstNanoBraggSrc * self, gboolean linked, GstBuffer * tbuf,
+    GstClockTime pts, GstClockTime dur)
+{
+  GstFlowReturn ret;
+
+  if (!linked) {
+    ret = GST_FLOW_NOT_LINKED;
+  } else if (tbuf != NULL) {
+    if (self->discont[1]) {
+      GST_BUFFER_FLAG_SET (tbuf, GST_BUFFER_FLAG_DISCONT);
+      self->discont[1] = FALSE;
+    }
+    ret = gst_pad_push (self->tracepad, tbuf);
+  } else {
+    /* a refused GAP (a branch at EOS) must not stop the frames */
+    gst_pad_push_event (self->tracepad, gst_event_new_gap (pts, dur));
+    ret = GST_FLOW_OK;
+  }
+  return gst_flow_combiner_update_pad_flow (self->flow_combiner,
+      self->tracepad, ret);
+}
+
 static void
 gst_nanobragg_src_loop (GstNanoBraggSrc * self)
 {
-  GstFlowReturn ret, trace_ret;
+  GstFlowReturn ret;
   GstBuffer *buf, *tbuf = NULL;
   GError *error = NULL;
   gint64 frame = self->next_frame, last;
@@ -1157,8 +1394,9 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
   guint gen;
 
   if (!self->started && !start_streams (self)) {
-    ret = GST_FLOW_NOT_NEGOTIATED;
-    goto pause;
+    /* start_streams posted the error, naming what is at fault */
+    push_eos (self);
+    goto pause_quiet;
   }
   if (self->need_segment)
     push_segments (self);
@@ -1209,30 +1447,17 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
   }
 
   self->segment.position = pts;
-  if (self->discont[0]) {
-    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
-    self->discont[0] = FALSE;
-  }
-  self->frames_pushed++;
-  ret = gst_pad_push (self->srcpad, buf);
-  ret = gst_flow_combiner_update_pad_flow (self->flow_combiner, self->srcpad,
-      ret);
-  if (!trace_linked) {
-    trace_ret = GST_FLOW_NOT_LINKED;
-  } else if (tbuf != NULL) {
+  if (tbuf != NULL)
     stamp (tbuf, frame, pts, dur);
-    if (self->discont[1]) {
-      GST_BUFFER_FLAG_SET (tbuf, GST_BUFFER_FLAG_DISCONT);
-      self->discont[1] = FALSE;
-    }
-    trace_ret = gst_pad_push (self->tracepad, tbuf);
+  /* a src branch without a queue blocks this thread in preroll: then the
+   * trace (queued) goes first (see check_branches) */
+  if (self->trace_first) {
+    push_trace (self, trace_linked, tbuf, pts, dur);
+    ret = push_frame (self, buf);
   } else {
-    /* a refused GAP (a branch at EOS) must not stop the frames */
-    gst_pad_push_event (self->tracepad, gst_event_new_gap (pts, dur));
-    trace_ret = GST_FLOW_OK;
+    push_frame (self, buf);
+    ret = push_trace (self, trace_linked, tbuf, pts, dur);
   }
-  ret = gst_flow_combiner_update_pad_flow (self->flow_combiner,
-      self->tracepad, trace_ret);
   if (gen != self->seek_gen)
     return;                     /* a seek from inside a push took over */
   self->next_frame = frame + 1;

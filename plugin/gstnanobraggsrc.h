@@ -67,6 +67,7 @@ struct _GstNanoBraggSrc
   guint group_id;
   guint32 segment_seqnum;
   guint32 last_seek_seqnum;     /* object lock */
+  gboolean trace_first;          /* push the trace before the frame */
   gboolean discont[2];          /* mark the next src / trace buffer */
   guint64 frames_pushed;        /* live QoS statistics */
   guint64 frames_dropped;
