@@ -1198,6 +1198,39 @@ skip_late_frames (GstNanoBraggSrc * self, gint64 frame, gint64 last,
   return newest;
 }
 
+/* scale=0: one scale for the whole series, 55000 / the maximum of frame 0
+ * (nanoBragg's rule for its one image), whatever frame comes first, so
+ * counts of different frames compare.  Posted once as an element message
+ * "nanobraggsrc-scale" (scale, frame, max-photons). */
+static void
+set_series_scale (GstNanoBraggSrc * self, const float *frame0)
+{
+  gsize npix = (gsize) self->model->det.fpixels * self->model->det.spixels;
+  float max = 0.0f;
+
+  for (gsize i = 0; i < npix; i++)
+    max = MAX (max, frame0[i]);
+  self->series_scale = max > 0.0f ? 55000.0 / max : 1.0;
+  GST_INFO_OBJECT (self, "scale=0: %g counts per photon for the series "
+      "(frame 0 maximum %g photons)", self->series_scale, max);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_structure_new ("nanobraggsrc-scale", "scale", G_TYPE_DOUBLE,
+              self->series_scale, "frame", G_TYPE_INT64, (gint64) 0,
+              "max-photons", G_TYPE_DOUBLE, (double) max, NULL)));
+}
+
+/* The series scale when the first frame rendered is not frame 0: frame 0
+ * is rendered once more, before anything is submitted to the backend. */
+static gboolean
+series_scale_from_frame0 (GstNanoBraggSrc * self, GError ** error)
+{
+  if (!nb_backend_render (self->backend, 0, self->scratch, NULL, error))
+    return FALSE;
+  set_series_scale (self, self->scratch);
+  return TRUE;
+}
+
 static GstBuffer *
 render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
 {
@@ -1207,6 +1240,10 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   GstMapInfo map;
   double scale = self->params.int_scale, adc = self->params.adc_offset;
   gint64 end = self->stop_frame;
+
+  if (self->gray16 && scale <= 0.0 && self->series_scale <= 0.0
+      && frame != 0 && !series_scale_from_frame0 (self, error))
+    return NULL;
 
   /* keep the device busy: the next frames render while this one goes out */
   if (self->num_frames_cached >= 0 && (end < 0
@@ -1262,11 +1299,9 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   if (!nb_backend_fetch (self->backend, frame, self->scratch, NULL, error))
     return NULL;
   if (scale <= 0.0) {
-    /* nanoBragg's automatic scale: the frame maximum becomes 55000 */
-    float max = 0.0f;
-    for (gsize i = 0; i < npix; i++)
-      max = MAX (max, self->scratch[i]);
-    scale = max > 0.0f ? 55000.0 / max : 1.0;
+    if (self->series_scale <= 0.0)
+      set_series_scale (self, self->scratch);   /* this is frame 0 */
+    scale = self->series_scale;
   }
   if (self->params.calculate_noise) {
     int overloads;

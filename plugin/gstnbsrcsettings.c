@@ -196,8 +196,8 @@ static const Prop props[] = {
   /* counts */
   {"seed", "Noise seed of frame 0 (frame i uses seed + i)", K_INT, P (seed),
       G_MININT, G_MAXINT},
-  {"scale", "Counts per photon of GRAY16 frames; 0 = auto (55000 / frame "
-        "maximum)", K_DOUBLE, P (int_scale), 0, INF},
+  {"scale", "Counts per photon of GRAY16 frames; 0 = auto, one scale for "
+        "the series: 55000 / the maximum of frame 0", K_DOUBLE, P (int_scale), 0, INF},
   {"adc-offset", "ADC offset added to GRAY16 frames (counts)", K_DOUBLE,
       P (adc_offset), -65535, 65535},
   {"noise", "Poisson noise on GRAY16 frames", K_BOOL, P (calculate_noise)},
