@@ -734,6 +734,8 @@ nb_params_validate (const NbParams * p, GError ** error)
     return fail_value (error, "-water", "must be >= 0 um");
   if (p->num_threads < 0)
     return fail_value (error, "-threads", "must be >= 0 (0 = all cores)");
+  if (!nb_params_check_roi (p, error))
+    return FALSE;
   /* accepted for compatibility, but their features are not built yet:
    * refusing them beats silently ignoring them */
   if (p->printout)

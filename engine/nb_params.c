@@ -1,5 +1,6 @@
 /* nb_params.c - defaults of the user inputs (nanoBragg.c's). */
 #include "nb_params.h"
+#include "nb_error.h"
 
 #include <math.h>
 #include <string.h>
@@ -127,4 +128,23 @@ nb_convention_name (NbConvention c)
       return "denzo";
   }
   return NULL;
+}
+
+gboolean
+nb_params_check_roi (const NbParams * p, GError ** error)
+{
+  /* a negative bound means "the detector edge" (nanoBragg's); two given
+   * bounds in the wrong order select no pixel at all: the image would be
+   * all zeros, which no one asks for on purpose */
+  static const char *axis[2] = { "x (fast)", "y (slow)" };
+  for (int k = 0; k < 2; k++) {
+    int lo = p->roi[2 * k], hi = p->roi[2 * k + 1];
+    if (lo >= 0 && hi >= 0 && lo > hi) {
+      g_set_error (error, NB_ERROR, NB_ERROR_VALUE,
+          "-roi (roi): %s range %d..%d is empty (min > max): no pixel "
+          "would be rendered", axis[k], lo, hi);
+      return FALSE;
+    }
+  }
+  return TRUE;
 }

@@ -161,6 +161,10 @@ void nb_params_init (NbParams * p);
 void nb_params_clear (NbParams * p);
 void nb_params_copy (NbParams * dst, const NbParams * src);
 
+/* FALSE (with an error naming -roi) when the ROI selects no pixel
+ * because a minimum exceeds its maximum. */
+gboolean nb_params_check_roi (const NbParams * p, GError ** error);
+
 /* Conventions in lower case: "mosflm", "xds", ...; NULL if unknown. */
 const gchar *nb_convention_name (NbConvention c);
 

@@ -17,7 +17,7 @@ mkdir -p "$out"
 rm -f "$out"/view_*.png "$out"/frame_*.tif "$out"/series_*.img "$out"/trace.log
 eval gst-launch-1.0 -q nanobraggsrc name=sim $NB_CRYSTAL \
   width=$size height=$size osc=0.5 phi-steps=3 num-frames=$frames \
-  trace-pixels="\"100,100;$((size / 2)),$((size / 3))\"" \
+  trace-pixels="\"$((size * 100 / 512)),$((size * 100 / 512));$((size / 2)),$((size / 3))\"" \
   sim. ! queue ! tee name=t \
     t. ! queue ! nbview scale=log invert=true ! pngenc \
        ! multifilesink location="$out/view_%05d.png" \

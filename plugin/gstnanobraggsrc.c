@@ -34,6 +34,8 @@
 
 #include "gstnanobraggsrc.h"
 #include "gstnbframemeta.h"
+#include <gst/base/gstaggregator.h>
+#include <gst/base/gstbasesink.h>
 #include "nb_error.h"
 #include "nb_image.h"
 
@@ -288,6 +290,47 @@ frames_lent (GstNanoBraggSrc * self)
       && nb_backend_can_lend (self->backend);
 }
 
+/* The pixels nanobragg-args lists with -trace_pixel SLOW FAST are traced
+ * like those of trace-pixels (after them). */
+static void
+add_flag_trace_pixels (GstNanoBraggSrc * self)
+{
+  for (int i = 0; i < self->params.num_trace_pixels; i++) {
+    g_array_append_val (self->trace_coords, self->params.trace_pixels[i][0]);
+    g_array_append_val (self->trace_coords, self->params.trace_pixels[i][1]);
+  }
+}
+
+/* What can only be checked once the detector size is known: traced pixels
+ * and the ROI must lie on the detector. */
+static gboolean
+check_against_detector (GstNanoBraggSrc * self, GError ** error)
+{
+  const NbDetector *d = &self->model->det;
+  int n_prop = self->trace_coords->len / 2 - self->params.num_trace_pixels;
+
+  for (guint i = 0; i < self->trace_coords->len / 2; i++) {
+    int slow = g_array_index (self->trace_coords, int, 2 * i);
+    int fast = g_array_index (self->trace_coords, int, 2 * i + 1);
+    if (slow < 0 || slow >= d->spixels || fast < 0 || fast >= d->fpixels) {
+      g_set_error (error, NB_ERROR, NB_ERROR_VALUE, "%s: pixel (slow %d, "
+          "fast %d) is outside the %d x %d detector (slow 0..%d, fast "
+          "0..%d)", (int) i < n_prop ? "property 'trace-pixels'" :
+          "property 'nanobragg-args' (-trace_pixel)", slow, fast,
+          d->fpixels, d->spixels, d->spixels - 1, d->fpixels - 1);
+      return FALSE;
+    }
+  }
+  if (d->roi_xmin >= d->fpixels || d->roi_ymin >= d->spixels) {
+    g_set_error (error, NB_ERROR, NB_ERROR_VALUE, "property 'roi' (or "
+        "-roi): the region starts at pixel (x %d, y %d), outside the %d x "
+        "%d detector: no pixel would be rendered", d->roi_xmin,
+        d->roi_ymin, d->fpixels, d->spixels);
+    return FALSE;
+  }
+  return TRUE;
+}
+
 /* Builds the model and backend from the properties (READY->PAUSED). */
 static gboolean
 gst_nanobragg_src_start (GstNanoBraggSrc * self)
@@ -312,6 +355,7 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     return FALSE;
   }
   GST_OBJECT_UNLOCK (self);
+  add_flag_trace_pixels (self);
 
   self->model = nb_model_new (&self->params, NULL, &error);
   if (self->model == NULL) {
@@ -319,10 +363,22 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     g_error_free (error);
     return FALSE;
   }
+  if (!check_against_detector (self, &error)) {
+    post_model_error (self, error);
+    g_error_free (error);
+    return FALSE;
+  }
   self->backend = nb_backend_select (self->model, device, gpu_id,
       self->params.num_threads, self->params.precision, &note, &error);
   if (self->backend == NULL) {
-    post_model_error (self, error);
+    /* the device was asked for by name: say so, whatever the backend's
+     * own words are (no GPU, no driver, a build without CUDA) */
+    if (device == NB_DEVICE_CUDA)
+      GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("property 'device' is cuda "
+              "(gpu-id %d), but no CUDA backend could be started: %s",
+              gpu_id, error->message), (NULL));
+    else
+      post_model_error (self, error);
     g_error_free (error);
     return FALSE;
   }
@@ -381,6 +437,9 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
   self->stop_frame = -1;
   self->started = FALSE;
   self->need_segment = TRUE;
+  self->discont[0] = self->discont[1] = TRUE;
+  self->frames_pushed = self->frames_dropped = 0;
+  self->series_scale = 0.0;
   self->segment_seqnum = gst_util_seqnum_next ();
   self->last_seek_seqnum = GST_SEQNUM_INVALID;
   g_free (self->stream_id_base);
@@ -452,10 +511,6 @@ gst_nanobragg_src_change_state (GstElement * element,
   GstStateChangeReturn ret;
   gboolean live;
 
-  GST_OBJECT_LOCK (self);
-  live = self->is_live;
-  GST_OBJECT_UNLOCK (self);
-
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
       if (!gst_nanobragg_src_start (self)) {
@@ -490,6 +545,11 @@ gst_nanobragg_src_change_state (GstElement * element,
     return ret;
   }
 
+  /* is-live as the stream started (set in start): changing the property
+   * while running cannot change what the running stream is */
+  GST_OBJECT_LOCK (self);
+  live = self->run_live;
+  GST_OBJECT_UNLOCK (self);
   switch (transition) {
     case GST_STATE_CHANGE_READY_TO_PAUSED:
     case GST_STATE_CHANGE_PLAYING_TO_PAUSED:
@@ -599,6 +659,15 @@ gst_nanobragg_src_do_seek (GstNanoBraggSrc * self, GstEvent * event)
   self->next_frame = start_frame;
   self->stop_frame = stop_frame;
   self->need_segment = TRUE;
+  /* the next buffers do not follow the last ones (as basesrc marks) */
+  if (flush || start_type != GST_SEEK_TYPE_NONE)
+    self->discont[0] = self->discont[1] = TRUE;
+  if (seg.flags & GST_SEGMENT_FLAG_SEGMENT) {
+    GstMessage *m = gst_message_new_segment_start (GST_OBJECT (self),
+        GST_FORMAT_TIME, seg.start);
+    gst_message_set_seqnum (m, seqnum);
+    gst_element_post_message (GST_ELEMENT (self), m);
+  }
   self->segment_seqnum = seqnum;
   self->seek_gen++;
   gst_flow_combiner_reset (self->flow_combiner);
@@ -618,7 +687,19 @@ gst_nanobragg_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
 
   switch (GST_EVENT_TYPE (event)) {
     case GST_EVENT_SEEK:
-      ret = self->model != NULL && gst_nanobragg_src_do_seek (self, event);
+      /* a live detector cannot go back in time: the SEEKING query says
+       * not seekable, and every seek is refused alike */
+      if (self->model != NULL && self->run_live) {
+        GST_DEBUG_OBJECT (self, "live: seek refused");
+        ret = FALSE;
+      } else {
+        ret = self->model != NULL && gst_nanobragg_src_do_seek (self, event);
+      }
+      break;
+    case GST_EVENT_LATENCY:
+      /* nothing to configure: frames are stamped, not delayed (basesrc
+       * answers TRUE too) */
+      ret = TRUE;
       break;
     case GST_EVENT_RECONFIGURE:
     case GST_EVENT_QOS:
@@ -683,10 +764,12 @@ gst_nanobragg_src_query (GstPad * pad, GstObject * parent, GstQuery * query)
       return TRUE;
     }
     case GST_QUERY_LATENCY:{
-      /* a live frame is complete one frame duration after it starts */
+      /* a live frame is complete one frame duration after it starts; a
+       * late frame is dropped rather than buffered, so there is no
+       * maximum (as videotestsrc) */
       GstClockTime frame_time = frame_to_time (self, 1);
       gst_query_set_latency (query, live, live ? frame_time : 0,
-          live ? frame_time : 0);
+          live ? GST_CLOCK_TIME_NONE : 0);
       return TRUE;
     }
     case GST_QUERY_CONVERT:{
@@ -726,6 +809,76 @@ frame_caps (GstNanoBraggSrc * self, const char *media, const char *format)
       "framerate", GST_TYPE_FRACTION, self->run_fps_n, self->run_fps_d, NULL);
 }
 
+/* The property behind a caps field of ours. */
+static const char *
+field_property (const char *field)
+{
+  if (strcmp (field, "framerate") == 0)
+    return "framerate";
+  if (strcmp (field, "width") == 0)
+    return "width";
+  if (strcmp (field, "height") == 0)
+    return "height";
+  return NULL;
+}
+
+/* Why downstream of @pad takes none of @ours: the one field (framerate,
+ * width, height) it refuses, with the property that sets it, or else the
+ * media types it does accept.  @what names the pad's content. */
+static gchar *
+explain_refusal (GstNanoBraggSrc * self, GstPad * pad, GstCaps * ours,
+    const char *what)
+{
+  GstCaps *peer = gst_pad_peer_query_caps (pad, NULL);
+  gchar *why = NULL;
+
+  for (guint i = 0; why == NULL && i < gst_caps_get_size (ours); i++) {
+    const GstStructure *st = gst_caps_get_structure (ours, i);
+    GstCaps *media = gst_caps_new_simple (gst_structure_get_name (st),
+        "format", G_TYPE_STRING, gst_structure_get_string (st, "format"),
+        NULL);
+    gboolean media_ok = gst_caps_can_intersect (media, peer);
+    gst_caps_unref (media);
+    if (!media_ok)
+      continue;
+    for (gint f = 0; why == NULL && f < gst_structure_n_fields (st); f++) {
+      const char *field = gst_structure_nth_field_name (st, f);
+      const char *prop = field_property (field);
+      GstCaps *without;
+      if (prop == NULL)
+        continue;
+      without = gst_caps_new_full (gst_structure_copy (st), NULL);
+      gst_structure_remove_field (gst_caps_get_structure (without, 0),
+          field);
+      if (gst_caps_can_intersect (without, peer)) {
+        gchar *ours_v = gst_value_serialize (gst_structure_get_value (st,
+                field));
+        GstCaps *theirs = gst_caps_intersect (without, peer);
+        const GValue *tv = gst_structure_get_value (gst_caps_get_structure
+            (theirs, 0), field);
+        gchar *theirs_v = tv ? gst_value_serialize (tv) : g_strdup ("?");
+        why = g_strdup_printf ("%s: property '%s' gives %s=%s, but "
+            "downstream of pad '%s' accepts %s=%s only (%s)", what, prop,
+            field, ours_v, GST_PAD_NAME (pad), field, theirs_v,
+            gst_structure_get_name (st));
+        g_free (ours_v);
+        g_free (theirs_v);
+        gst_caps_unref (theirs);
+      }
+      gst_caps_unref (without);
+    }
+  }
+  if (why == NULL) {
+    gchar *o = gst_caps_to_string (ours), *p = gst_caps_to_string (peer);
+    why = g_strdup_printf ("%s: pad '%s' sends %s, but downstream accepts "
+        "only %s", what, GST_PAD_NAME (pad), o, p);
+    g_free (o);
+    g_free (p);
+  }
+  gst_caps_unref (peer);
+  return why;
+}
+
 /* F32LE first, then GRAY16_LE; whatever downstream takes. */
 static gboolean
 negotiate_src (GstNanoBraggSrc * self)
@@ -737,12 +890,11 @@ negotiate_src (GstNanoBraggSrc * self)
   gst_caps_append (ours, frame_caps (self, "video/x-raw", "GRAY16_LE"));
   peer = gst_pad_peer_query_caps (self->srcpad, ours);
   if (gst_caps_is_empty (peer)) {
+    gchar *why = explain_refusal (self, self->srcpad, ours, "frames");
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", why), (NULL));
+    g_free (why);
     gst_caps_unref (peer);
     gst_caps_unref (ours);
-    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("downstream accepts "
-            "neither video/x-diffraction,format=F32LE nor "
-            "video/x-raw,format=GRAY16_LE at %dx%d", self->model->det.fpixels,
-            self->model->det.spixels), (NULL));
     return FALSE;
   }
   caps = gst_caps_copy_nth (peer, 0);
@@ -750,10 +902,144 @@ negotiate_src (GstNanoBraggSrc * self)
   self->gray16 = gst_structure_has_name (gst_caps_get_structure (caps, 0),
       "video/x-raw");
   ok = gst_pad_set_caps (self->srcpad, caps);
+  if (!ok)
+    GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("downstream of pad 'src' "
+            "refused %" GST_PTR_FORMAT, caps), (NULL));
   gst_caps_unref (caps);
   gst_caps_unref (peer);
   gst_caps_unref (ours);
   return ok;
+}
+
+/* The trace pad's caps follow trace-map; a linked branch that refuses them
+ * is an error naming trace-map (instead of a bare not-negotiated). */
+static gboolean
+negotiate_trace (GstNanoBraggSrc * self)
+{
+  GstCaps *caps;
+  gboolean ok = TRUE;
+
+  if (self->run_trace_map != NB_TRACE_MAP_NONE)
+    caps = frame_caps (self, "video/x-diffraction", "F32LE");
+  else
+    caps = gst_caps_new_simple ("text/x-raw", "format", G_TYPE_STRING,
+        "utf8", NULL);
+  if (gst_pad_is_linked (self->tracepad)) {
+    GstCaps *peer = gst_pad_peer_query_caps (self->tracepad, caps);
+    if (gst_caps_is_empty (peer)) {
+      GEnumValue *v = g_enum_get_value (g_type_class_peek
+          (GST_TYPE_NB_TRACE_MAP), self->run_trace_map);
+      gchar *what = g_strdup_printf ("traces (property 'trace-map' is %s: "
+          "%s)", v->value_nick, self->run_trace_map == NB_TRACE_MAP_NONE ?
+          "text; set trace-map for a video branch" :
+          "a video/x-diffraction map; use trace-map=none for a text branch");
+      gchar *why = explain_refusal (self, self->tracepad, caps, what);
+      GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("%s", why), (NULL));
+      g_free (why);
+      g_free (what);
+      ok = FALSE;
+    }
+    gst_caps_unref (peer);
+  }
+  if (ok)
+    gst_pad_set_caps (self->tracepad, caps);
+  gst_caps_unref (caps);
+  return ok;
+}
+
+/* A thread boundary: buffers pushed into it do not block the pusher in a
+ * sink's preroll. */
+static gboolean
+is_thread_boundary (GstElement * e)
+{
+  GstElementFactory *f = gst_element_get_factory (e);
+  const char *name = f ? GST_OBJECT_NAME (f) : "";
+
+  return GST_IS_AGGREGATOR (e) || strcmp (name, "queue") == 0
+      || strcmp (name, "queue2") == 0 || strcmp (name, "multiqueue") == 0;
+}
+
+/* TRUE when what is pushed on @pad reaches, in the pushing thread, a sink
+ * that waits in preroll (a GstBaseSink with async=true): elements are
+ * followed through their src pads and into bins, up to a queue. */
+static gboolean
+reaches_preroll_sink (GstPad * pad, int depth)
+{
+  GstPad *peer = gst_pad_get_peer (pad);
+  GstElement *e;
+  gboolean blocks = FALSE;
+
+  if (peer == NULL || depth > 64) {
+    gst_clear_object (&peer);
+    return FALSE;
+  }
+  /* into a bin: its sink ghost pad's target */
+  while (GST_IS_GHOST_PAD (peer)) {
+    GstPad *target = gst_ghost_pad_get_target (GST_GHOST_PAD (peer));
+    gst_object_unref (peer);
+    if (target == NULL)
+      return FALSE;
+    peer = target;
+  }
+  /* out of a bin: the internal side of its src ghost pad */
+  if (GST_IS_PROXY_PAD (peer)) {
+    GstProxyPad *ghost = gst_proxy_pad_get_internal (GST_PROXY_PAD (peer));
+    gst_object_unref (peer);
+    if (ghost == NULL)
+      return FALSE;
+    blocks = reaches_preroll_sink (GST_PAD (ghost), depth + 1);
+    gst_object_unref (ghost);
+    return blocks;
+  }
+  e = gst_pad_get_parent_element (peer);
+  gst_object_unref (peer);
+  if (e == NULL)
+    return FALSE;
+  if (GST_IS_BASE_SINK (e)) {
+    blocks = gst_base_sink_is_async_enabled (GST_BASE_SINK (e));
+  } else if (!is_thread_boundary (e)) {
+    GstIterator *it = gst_element_iterate_src_pads (e);
+    GValue item = G_VALUE_INIT;
+    while (!blocks && gst_iterator_next (it, &item) == GST_ITERATOR_OK) {
+      blocks = reaches_preroll_sink (g_value_get_object (&item), depth + 1);
+      g_value_reset (&item);
+    }
+    g_value_unset (&item);
+    gst_iterator_free (it);
+  }
+  gst_object_unref (e);
+  return blocks;
+}
+
+/* One task pushes on both pads, and a sink blocks the thread that hands it
+ * its preroll buffer until PLAYING.  If both branches lead to such sinks
+ * without a queue, the first frame blocks in one and the other never
+ * prerolls: an error saying what to add, instead of a silent hang.  If
+ * only the src branch does, the trace goes first.  Live sources do not
+ * preroll. */
+static gboolean
+check_branches (GstNanoBraggSrc * self)
+{
+  gboolean src_blocks, trace_blocks;
+
+  self->trace_first = FALSE;
+  if (self->run_live || !gst_pad_is_linked (self->tracepad))
+    return TRUE;
+  src_blocks = reaches_preroll_sink (self->srcpad, 0);
+  trace_blocks = reaches_preroll_sink (self->tracepad, 0);
+  if (src_blocks && trace_blocks) {
+    GST_ELEMENT_ERROR (self, CORE, PAD, ("both pads, 'src' and 'trace', "
+            "lead to sinks without a queue: one streaming thread cannot "
+            "preroll two sinks, the pipeline would hang; add a queue after "
+            "each branch: nanobraggsrc name=s ! queue ! ... s.trace ! "
+            "queue ! ..."), (NULL));
+    return FALSE;
+  }
+  self->trace_first = src_blocks;
+  if (src_blocks)
+    GST_DEBUG_OBJECT (self, "src branch has no queue: pushing the trace "
+        "first");
+  return TRUE;
 }
 
 static void
@@ -766,22 +1052,15 @@ push_stream_start (GstNanoBraggSrc * self, GstPad * pad, const char *name)
   g_free (id);
 }
 
+/* FALSE after posting an error. */
 static gboolean
 start_streams (GstNanoBraggSrc * self)
 {
-  GstCaps *trace_caps;
-
   push_stream_start (self, self->srcpad, "frames");
   push_stream_start (self, self->tracepad, "trace");
-  if (!negotiate_src (self))
+  if (!negotiate_src (self) || !negotiate_trace (self)
+      || !check_branches (self))
     return FALSE;
-  if (self->run_trace_map != NB_TRACE_MAP_NONE)
-    trace_caps = frame_caps (self, "video/x-diffraction", "F32LE");
-  else
-    trace_caps = gst_caps_new_simple ("text/x-raw", "format", G_TYPE_STRING,
-        "utf8", NULL);
-  gst_pad_set_caps (self->tracepad, trace_caps);
-  gst_caps_unref (trace_caps);
   self->started = TRUE;
   return TRUE;
 }
@@ -794,6 +1073,24 @@ push_segments (GstNanoBraggSrc * self)
   gst_pad_push_event (self->srcpad, gst_event_ref (ev));
   gst_pad_push_event (self->tracepad, ev);
   self->need_segment = FALSE;
+}
+
+/* The end of a SEGMENT seek's segment: a SEGMENT_DONE message and event
+ * instead of EOS, so that the application can loop (as basesrc). */
+static void
+push_segment_done (GstNanoBraggSrc * self, gint64 last)
+{
+  gint64 position = GST_CLOCK_TIME_IS_VALID (self->segment.stop) ?
+      (gint64) self->segment.stop : (gint64) frame_to_time (self, last);
+  GstMessage *msg = gst_message_new_segment_done (GST_OBJECT (self),
+      GST_FORMAT_TIME, position);
+  GstEvent *ev = gst_event_new_segment_done (GST_FORMAT_TIME, position);
+
+  gst_message_set_seqnum (msg, self->segment_seqnum);
+  gst_element_post_message (GST_ELEMENT (self), msg);
+  gst_event_set_seqnum (ev, self->segment_seqnum);
+  gst_pad_push_event (self->srcpad, gst_event_ref (ev));
+  gst_pad_push_event (self->tracepad, ev);
 }
 
 static void
@@ -809,8 +1106,10 @@ push_eos (GstNanoBraggSrc * self)
  * A pause (PLAYING->PAUSED) unschedules the wait: wait for PLAYING again.
  * FALSE only when flushing or stopping. */
 static gboolean
-wait_live (GstNanoBraggSrc * self, GstClockTime pts, GstClockTime duration)
+wait_live (GstNanoBraggSrc * self, GstClockTime pts, GstClockTime duration,
+    GstClockTime * now)
 {
+  *now = GST_CLOCK_TIME_NONE;
   for (;;) {
     GstClock *clock;
     GstClockTime base, running;
@@ -843,10 +1142,93 @@ wait_live (GstNanoBraggSrc * self, GstClockTime pts, GstClockTime duration)
     gst_clock_id_unref (self->clock_id);
     self->clock_id = NULL;
     GST_OBJECT_UNLOCK (self);
-    gst_object_unref (clock);
-    if (cret != GST_CLOCK_UNSCHEDULED)
+    if (cret != GST_CLOCK_UNSCHEDULED) {
+      GstClockTime t = gst_clock_get_time (clock);
+      *now = t > base ? t - base : 0;
+      gst_object_unref (clock);
       return TRUE;
+    }
+    gst_object_unref (clock);
   }
+}
+
+/* Live: when the exposure of the frame after @frame has ended too (the
+ * renderer fell behind the frame rate), a detector would have lost the
+ * frames its readout could not take.  Returns the newest frame whose
+ * exposure is over at running time @now (at most @last - 1); the frames
+ * from @frame up to it are dropped and reported with a QoS message. */
+static gint64
+skip_late_frames (GstNanoBraggSrc * self, gint64 frame, gint64 last,
+    GstClockTime now)
+{
+  GstClockTime stream_now, first_pts, first_end;
+  gint64 newest;
+  GstMessage *qos;
+
+  if (!GST_CLOCK_TIME_IS_VALID (now))
+    return frame;
+  stream_now = gst_segment_position_from_running_time (&self->segment,
+      GST_FORMAT_TIME, now);
+  if (!GST_CLOCK_TIME_IS_VALID (stream_now))
+    return frame;
+  /* the frame whose interval holds "now" is still being exposed */
+  newest = time_to_frame (self, stream_now) - 1;
+  if (last >= 0)
+    newest = MIN (newest, last - 1);
+  if (newest <= frame)
+    return frame;
+
+  first_pts = frame_to_time (self, frame);
+  first_end = gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
+      frame_to_time (self, frame + 1));
+  self->frames_dropped += newest - frame;
+  GST_DEBUG_OBJECT (self, "live: %" G_GINT64_FORMAT " late frame(s) dropped "
+      "(%" G_GINT64_FORMAT "..%" G_GINT64_FORMAT ")", newest - frame, frame,
+      newest - 1);
+  qos = gst_message_new_qos (GST_OBJECT (self), TRUE,
+      gst_segment_to_running_time (&self->segment, GST_FORMAT_TIME,
+          first_pts), first_pts, first_pts,
+      frame_to_time (self, newest) - first_pts);
+  gst_message_set_qos_values (qos, GST_CLOCK_DIFF (first_end, now), 1.0,
+      1000000);
+  gst_message_set_qos_stats (qos, GST_FORMAT_DEFAULT, self->frames_pushed,
+      self->frames_dropped);
+  gst_element_post_message (GST_ELEMENT (self), qos);
+  self->discont[0] = self->discont[1] = TRUE;
+  return newest;
+}
+
+/* scale=0: one scale for the whole series, 55000 / the maximum of frame 0
+ * (nanoBragg's rule for its one image), whatever frame comes first, so
+ * counts of different frames compare.  Posted once as an element message
+ * "nanobraggsrc-scale" (scale, frame, max-photons). */
+static void
+set_series_scale (GstNanoBraggSrc * self, const float *frame0)
+{
+  gsize npix = (gsize) self->model->det.fpixels * self->model->det.spixels;
+  float max = 0.0f;
+
+  for (gsize i = 0; i < npix; i++)
+    max = MAX (max, frame0[i]);
+  self->series_scale = max > 0.0f ? 55000.0 / max : 1.0;
+  GST_INFO_OBJECT (self, "scale=0: %g counts per photon for the series "
+      "(frame 0 maximum %g photons)", self->series_scale, max);
+  gst_element_post_message (GST_ELEMENT (self),
+      gst_message_new_element (GST_OBJECT (self),
+          gst_structure_new ("nanobraggsrc-scale", "scale", G_TYPE_DOUBLE,
+              self->series_scale, "frame", G_TYPE_INT64, (gint64) 0,
+              "max-photons", G_TYPE_DOUBLE, (double) max, NULL)));
+}
+
+/* The series scale when the first frame rendered is not frame 0: frame 0
+ * is rendered once more, before anything is submitted to the backend. */
+static gboolean
+series_scale_from_frame0 (GstNanoBraggSrc * self, GError ** error)
+{
+  if (!nb_backend_render (self->backend, 0, self->scratch, NULL, error))
+    return FALSE;
+  set_series_scale (self, self->scratch);
+  return TRUE;
 }
 
 static GstBuffer *
@@ -858,6 +1240,10 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   GstMapInfo map;
   double scale = self->params.int_scale, adc = self->params.adc_offset;
   gint64 end = self->stop_frame;
+
+  if (self->gray16 && scale <= 0.0 && self->series_scale <= 0.0
+      && frame != 0 && !series_scale_from_frame0 (self, error))
+    return NULL;
 
   /* keep the device busy: the next frames render while this one goes out */
   if (self->num_frames_cached >= 0 && (end < 0
@@ -913,11 +1299,9 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   if (!nb_backend_fetch (self->backend, frame, self->scratch, NULL, error))
     return NULL;
   if (scale <= 0.0) {
-    /* nanoBragg's automatic scale: the frame maximum becomes 55000 */
-    float max = 0.0f;
-    for (gsize i = 0; i < npix; i++)
-      max = MAX (max, self->scratch[i]);
-    scale = max > 0.0f ? 55000.0 / max : 1.0;
+    if (self->series_scale <= 0.0)
+      set_series_scale (self, self->scratch);   /* this is frame 0 */
+    scale = self->series_scale;
   }
   if (self->params.calculate_noise) {
     int overloads;
@@ -994,10 +1378,49 @@ stamp (GstBuffer * buf, gint64 frame, GstClockTime pts, GstClockTime dur)
   GST_BUFFER_OFFSET_END (buf) = frame + 1;
 }
 
+/* These return the combined flow of both pads. */
+static GstFlowReturn
+push_frame (GstNanoBraggSrc * self, GstBuffer * buf)
+{
+  GstFlowReturn ret;
+
+  if (self->discont[0]) {
+    GST_BUFFER_FLAG_SET (buf, GST_BUFFER_FLAG_DISCONT);
+    self->discont[0] = FALSE;
+  }
+  self->frames_pushed++;
+  ret = gst_pad_push (self->srcpad, buf);
+  return gst_flow_combiner_update_pad_flow (self->flow_combiner,
+      self->srcpad, ret);
+}
+
+static GstFlowReturn
+push_trace (GstNanoBraggSrc * self, gboolean linked, GstBuffer * tbuf,
+    GstClockTime pts, GstClockTime dur)
+{
+  GstFlowReturn ret;
+
+  if (!linked) {
+    ret = GST_FLOW_NOT_LINKED;
+  } else if (tbuf != NULL) {
+    if (self->discont[1]) {
+      GST_BUFFER_FLAG_SET (tbuf, GST_BUFFER_FLAG_DISCONT);
+      self->discont[1] = FALSE;
+    }
+    ret = gst_pad_push (self->tracepad, tbuf);
+  } else {
+    /* a refused GAP (a branch at EOS) must not stop the frames */
+    gst_pad_push_event (self->tracepad, gst_event_new_gap (pts, dur));
+    ret = GST_FLOW_OK;
+  }
+  return gst_flow_combiner_update_pad_flow (self->flow_combiner,
+      self->tracepad, ret);
+}
+
 static void
 gst_nanobragg_src_loop (GstNanoBraggSrc * self)
 {
-  GstFlowReturn ret, trace_ret;
+  GstFlowReturn ret;
   GstBuffer *buf, *tbuf = NULL;
   GError *error = NULL;
   gint64 frame = self->next_frame, last;
@@ -1006,8 +1429,9 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
   guint gen;
 
   if (!self->started && !start_streams (self)) {
-    ret = GST_FLOW_NOT_NEGOTIATED;
-    goto pause;
+    /* start_streams posted the error, naming what is at fault */
+    push_eos (self);
+    goto pause_quiet;
   }
   if (self->need_segment)
     push_segments (self);
@@ -1018,18 +1442,28 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
   if (self->stop_frame >= 0 && (last < 0 || self->stop_frame < last))
     last = self->stop_frame;
   if (last >= 0 && frame >= last) {
-    GST_DEBUG_OBJECT (self, "frame %" G_GINT64_FORMAT ": end of series",
-        frame);
-    push_eos (self);
+    GST_DEBUG_OBJECT (self, "frame %" G_GINT64_FORMAT ": end of %s", frame,
+        self->segment.flags & GST_SEGMENT_FLAG_SEGMENT ? "segment" :
+        "series");
+    if (self->segment.flags & GST_SEGMENT_FLAG_SEGMENT)
+      push_segment_done (self, last);
+    else
+      push_eos (self);
     ret = GST_FLOW_EOS;
     goto pause_quiet;
   }
 
   pts = frame_to_time (self, frame);
   dur = frame_to_time (self, frame + 1) - pts;
-  if (live && !wait_live (self, pts, dur)) {
-    ret = GST_FLOW_FLUSHING;
-    goto pause_quiet;
+  if (live) {
+    GstClockTime now;
+    if (!wait_live (self, pts, dur, &now)) {
+      ret = GST_FLOW_FLUSHING;
+      goto pause_quiet;
+    }
+    frame = skip_late_frames (self, frame, last, now);
+    pts = frame_to_time (self, frame);
+    dur = frame_to_time (self, frame + 1) - pts;
   }
 
   buf = render_frame (self, frame, &error);
@@ -1048,21 +1482,17 @@ gst_nanobragg_src_loop (GstNanoBraggSrc * self)
   }
 
   self->segment.position = pts;
-  ret = gst_pad_push (self->srcpad, buf);
-  ret = gst_flow_combiner_update_pad_flow (self->flow_combiner, self->srcpad,
-      ret);
-  if (!trace_linked) {
-    trace_ret = GST_FLOW_NOT_LINKED;
-  } else if (tbuf != NULL) {
+  if (tbuf != NULL)
     stamp (tbuf, frame, pts, dur);
-    trace_ret = gst_pad_push (self->tracepad, tbuf);
+  /* a src branch without a queue blocks this thread in preroll: then the
+   * trace (queued) goes first (see check_branches) */
+  if (self->trace_first) {
+    push_trace (self, trace_linked, tbuf, pts, dur);
+    ret = push_frame (self, buf);
   } else {
-    /* a refused GAP (a branch at EOS) must not stop the frames */
-    gst_pad_push_event (self->tracepad, gst_event_new_gap (pts, dur));
-    trace_ret = GST_FLOW_OK;
+    push_frame (self, buf);
+    ret = push_trace (self, trace_linked, tbuf, pts, dur);
   }
-  ret = gst_flow_combiner_update_pad_flow (self->flow_combiner,
-      self->tracepad, trace_ret);
   if (gen != self->seek_gen)
     return;                     /* a seek from inside a push took over */
   self->next_frame = frame + 1;
@@ -1165,9 +1595,9 @@ gst_nanobragg_src_class_init (GstNanoBraggSrcClass * klass)
       "nanobraggsrc hkl-file=P1.hkl cell=\"79 79 38 90 90 90\" n-cells=10 "
       "osc=0.1 phi-steps=10 num-frames=20 ! queue ! "
       "multifilesink location=frame_%05d.f32",
-      "nanobragg project <nanobragg@example.org>");
-  gst_element_class_add_static_metadata (element_class,
-      GST_ELEMENT_METADATA_DOC_URI, "docs/elements.md (nanobragg project)");
+      "The nanobragg developers");
+  /* no doc-uri: the project has no public documentation URL, and a
+   * placeholder would send users nowhere (docs/elements.md documents it) */
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_nanobragg_src_change_state);
 

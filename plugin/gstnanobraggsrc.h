@@ -67,6 +67,12 @@ struct _GstNanoBraggSrc
   guint group_id;
   guint32 segment_seqnum;
   guint32 last_seek_seqnum;     /* object lock */
+  gboolean trace_first;          /* push the trace before the frame */
+  gboolean discont[2];          /* mark the next src / trace buffer */
+  guint64 frames_pushed;        /* live QoS statistics */
+  guint64 frames_dropped;
+  double series_scale;          /* scale=0: counts per photon of the
+                                 * series (from frame 0); 0 = not yet */
 
   /* live pacing (object lock) */
   gboolean flushing;

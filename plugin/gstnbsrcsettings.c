@@ -18,28 +18,29 @@ GType fn (void) { \
   return type; \
 }
 
+/* values in numeric order (gst-inspect lists them as registered) */
 DEFINE_ENUM (gst_nb_convention_get_type, "GstNbConvention",
+    {NB_CONVENTION_CUSTOM, "CUSTOM: the *-vector properties", "custom"},
+    {NB_CONVENTION_ADXV, "ADXV: beam along +z, origin at the corner",
+        "adxv"},
     {NB_CONVENTION_MOSFLM, "MOSFLM: beam along +x, centre to pixel centres",
         "mosflm"},
     {NB_CONVENTION_XDS, "XDS: beam along +z, sample pivot, ORGX/ORGY", "xds"},
     {NB_CONVENTION_DIALS, "DIALS: beam along +z, sample pivot", "dials"},
-    {NB_CONVENTION_ADXV, "ADXV: beam along +z, origin at the corner",
-        "adxv"},
     {NB_CONVENTION_DENZO, "DENZO: as MOSFLM, centre to pixel corners",
-        "denzo"},
-    {NB_CONVENTION_CUSTOM, "CUSTOM: the *-vector properties", "custom"})
+        "denzo"})
 DEFINE_ENUM (gst_nb_pivot_get_type, "GstNbPivot",
-    {NB_PIVOT_BEAM, "Pivot about the beam spot", "beam"},
-    {NB_PIVOT_SAMPLE, "Pivot about the sample", "sample"})
+    {NB_PIVOT_SAMPLE, "Pivot about the sample", "sample"},
+    {NB_PIVOT_BEAM, "Pivot about the beam spot", "beam"})
 DEFINE_ENUM (gst_nb_shape_get_type, "GstNbShape",
     {NB_SHAPE_SQUARE, "Parallelepiped crystal (sin(Nx)/sin(x))", "square"},
     {NB_SHAPE_ROUND, "Ellipsoidal crystal (sinc3)", "round"},
     {NB_SHAPE_GAUSS, "Gaussian spots", "gauss"},
     {NB_SHAPE_TOPHAT, "Flat-top spots", "tophat"})
 DEFINE_ENUM (gst_nb_interpolate_get_type, "GstNbInterpolate",
-    {NB_INTERPOLATE_AUTO, "Tricubic when any of Na, Nb, Nc <= 2", "auto"},
+    {NB_INTERPOLATE_OFF, "Nearest F(hkl)", "off"},
     {NB_INTERPOLATE_ON, "Tricubic interpolation of F(hkl)", "on"},
-    {NB_INTERPOLATE_OFF, "Nearest F(hkl)", "off"})
+    {NB_INTERPOLATE_AUTO, "Tricubic when any of Na, Nb, Nc <= 2", "auto"})
 DEFINE_ENUM (gst_nb_precision_get_type, "GstNbPrecision",
     {NB_PRECISION_FLOAT64, "Double precision (parity with nanoBragg)",
         "float64"},
@@ -70,8 +71,9 @@ static const Prop props[] = {
       P (hkl_file)},
   {"matrix-file", "MOSFLM orientation matrix file (reciprocal axes x "
         "wavelength); replaces cell orientation", K_FILE, P (mat_file)},
-  {"cell", "Unit cell 'a b c alpha beta gamma' (Angstrom, degrees); fewer "
-        "numbers: b = c = a, angles 90", K_TEXT, NB_TEXT_CELL, 0, 0, NULL,
+  {"cell", "Unit cell 'a b c alpha beta gamma' (Angstrom, degrees), or "
+        "'a b c' (angles 90), or 'a' (cubic); lengths > 0, angles in "
+        "(0, 180)", K_TEXT, NB_TEXT_CELL, 0, 0, NULL,
       "-cell"},
   {"misset", "Crystal rotations 'x y z' about the lab axes (degrees), or "
         "'random'", K_TEXT, NB_TEXT_MISSET, 0, 0, NULL, "-misset"},
@@ -102,7 +104,8 @@ static const Prop props[] = {
       K_INT, P (dispsteps), -1, 100000},
   {"divergence", "Beam divergence 'horizontal vertical' (mrad)", K_TEXT,
       NB_TEXT_DIVERGENCE},
-  {"divergence-steps", "Source points 'horizontal vertical'", K_TEXT,
+  {"divergence-steps", "Source points 'horizontal vertical' (each >= 1, "
+        "or -1 = automatic)", K_TEXT,
       NB_TEXT_DIVERGENCE_STEPS},
   {"round-divergence", "Cut the divergence grid to an ellipse", K_BOOL,
       P (round_div)},
@@ -175,7 +178,8 @@ static const Prop props[] = {
         "semantics)", K_BOOL, P (oversample_polar)},
   {"oversample-omega", "Solid angle per sub-pixel (running-sum semantics)",
       K_BOOL, P (oversample_omega)},
-  {"roi", "Render only 'xmin xmax ymin ymax' (fast/slow pixels, inclusive)",
+  {"roi", "Render only 'xmin xmax ymin ymax' (fast/slow pixels from 0, "
+        "inclusive; xmin <= xmax, ymin <= ymax)",
       K_TEXT, NB_TEXT_ROI, 0, 0, NULL, "-roi"},
   {"mask-file", "SMV mask image: pixels that are 0 are not rendered",
       K_FILE, P (mask_file)},
@@ -192,8 +196,8 @@ static const Prop props[] = {
   /* counts */
   {"seed", "Noise seed of frame 0 (frame i uses seed + i)", K_INT, P (seed),
       G_MININT, G_MAXINT},
-  {"scale", "Counts per photon of GRAY16 frames; 0 = auto (55000 / frame "
-        "maximum)", K_DOUBLE, P (int_scale), 0, INF},
+  {"scale", "Counts per photon of GRAY16 frames; 0 = auto, one scale for "
+        "the series: 55000 / the maximum of frame 0", K_DOUBLE, P (int_scale), 0, INF},
   {"adc-offset", "ADC offset added to GRAY16 frames (counts)", K_DOUBLE,
       P (adc_offset), -65535, 65535},
   {"noise", "Poisson noise on GRAY16 frames", K_BOOL, P (calculate_noise)},
@@ -396,6 +400,98 @@ text_prop_name (NbTextProp t)
   return "?";
 }
 
+/* The words of a composite value as numbers; FALSE if one is not a
+ * number (left to the flag parser, which names the property). */
+static gboolean
+words_to_numbers (GPtrArray * words, double *out, guint max)
+{
+  if (words->len > max)
+    return FALSE;
+  for (guint i = 0; i < words->len; i++) {
+    const char *w = g_ptr_array_index (words, i);
+    char *end;
+    out[i] = g_ascii_strtod (w, &end);
+    if (end == w || *end != '\0' || !isfinite (out[i]))
+      return FALSE;
+  }
+  return TRUE;
+}
+
+static gboolean
+fail_property (GError ** error, NbTextProp t, const char *v,
+    const char *why)
+{
+  g_set_error (error, NB_ERROR, NB_ERROR_VALUE, "property '%s': '%s': %s",
+      text_prop_name (t), v, why);
+  return FALSE;
+}
+
+/* The element's own rules for composite values, stricter than nanoBragg's
+ * flags (where 0 or a negative number silently means "default"): a
+ * property value that cannot mean what it says is an error.  Values that
+ * are not numbers are left to the flag parser. */
+static gboolean
+check_composite (NbTextProp t, const char *v, GPtrArray * words,
+    GError ** error)
+{
+  double x[6];
+  guint n = words->len;
+
+  switch (t) {
+    case NB_TEXT_CELL:
+      if (n != 1 && n != 3 && n != 6)
+        return fail_property (error, t, v, "give 'a', 'a b c' or 'a b c "
+            "alpha beta gamma' (Angstrom, degrees)");
+      if (!words_to_numbers (words, x, 6))
+        return TRUE;
+      for (guint i = 0; i < MIN (n, 3); i++)
+        if (!(x[i] > 0))
+          return fail_property (error, t, v, "cell lengths must be > 0 "
+              "Angstrom");
+      if (n == 6) {
+        double ca = cos (x[3] * G_PI / 180), cb = cos (x[4] * G_PI / 180),
+            cg = cos (x[5] * G_PI / 180);
+        for (guint i = 3; i < 6; i++)
+          if (!(x[i] > 0 && x[i] < 180))
+            return fail_property (error, t, v, "cell angles must lie "
+                "strictly between 0 and 180 degrees");
+        /* the squared volume factor of a triclinic cell */
+        if (!(1 - ca * ca - cb * cb - cg * cg + 2 * ca * cb * cg > 1e-9))
+          return fail_property (error, t, v, "these angles describe no "
+              "unit cell (each must be less than the sum of the other two, "
+              "and all three less than 360 degrees)");
+      }
+      return TRUE;
+    case NB_TEXT_ROI:
+      if (!words_to_numbers (words, x, 4) || n != 4)
+        return TRUE;
+      for (guint i = 0; i < 4; i++)
+        if (!(x[i] >= 0))
+          return fail_property (error, t, v, "pixel indices must be >= 0 "
+              "(leave roi empty for the whole detector)");
+      if (x[0] > x[1] || x[2] > x[3])
+        return fail_property (error, t, v, "'xmin xmax ymin ymax' needs "
+            "xmin <= xmax and ymin <= ymax");
+      return TRUE;
+    case NB_TEXT_DIVERGENCE:
+      if (!words_to_numbers (words, x, 2) || n != 2)
+        return TRUE;
+      if (!(x[0] >= 0 && x[1] >= 0))
+        return fail_property (error, t, v, "divergences must be >= 0 mrad");
+      return TRUE;
+    case NB_TEXT_DIVERGENCE_STEPS:
+      if (!words_to_numbers (words, x, 2) || n != 2)
+        return TRUE;
+      for (guint i = 0; i < 2; i++)
+        if (!(x[i] >= 1 || x[i] == -1))
+          return fail_property (error, t, v, "each count must be >= 1, or "
+              "-1 for automatic");
+      return TRUE;
+    default:
+      return TRUE;
+  }
+}
+
 /* The nanoBragg flags a composite property stands for. */
 static gchar *
 text_to_flags (NbTextProp t, const char *v, GError ** error)
@@ -410,6 +506,12 @@ text_to_flags (NbTextProp t, const char *v, GError ** error)
     if (w[i][0] != '\0')
       g_ptr_array_add (words, w[i]);
   n = words->len;
+  if (!check_composite (t, v, words, error)) {
+    g_ptr_array_free (words, TRUE);
+    g_strfreev (w);
+    g_free (trimmed);
+    return NULL;
+  }
 #define W(i) ((const char *) g_ptr_array_index (words, i))
   switch (t) {
     case NB_TEXT_N_CELLS:

@@ -73,6 +73,7 @@ expect_error negative-detpixels "-detpixels" -hkl dense.hkl "${BASE[@]}" -detpix
 expect_error zero-detsize "-detsize" -hkl dense.hkl -cell 79 79 38 90 90 90 -detsize 0
 expect_error impossible-cell "-cell: the angles" -hkl dense.hkl "${BASE[@]}" -cell 50 50 50 20 20 120
 expect_error flat-cell "-cell" -hkl dense.hkl "${BASE[@]}" -cell 50 50 50 90 90 180
+expect_error empty-roi "-roi" -hkl dense.hkl "${BASE[@]}" -roi 10 5 0 31
 expect_error zero-cells "-N" -hkl dense.hkl "${BASE[@]}" -N 0
 expect_error fractional-cells "whole number" -hkl dense.hkl "${BASE[@]}" -N 1.5
 expect_error bad-number "-lambda: 'abc' is not a number" -hkl dense.hkl "${BASE[@]}" -lambda abc

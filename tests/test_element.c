@@ -5,6 +5,7 @@
 #include <gst/app/gstappsink.h>
 #include <gst/check/gstharness.h>
 #include <glib/gstdio.h>
+#include <math.h>
 #include <string.h>
 
 #include "golden_compare.h"
@@ -383,6 +384,77 @@ test_seek (void)
   g_ptr_array_unref (all);
 }
 
+/* The highest "dropped" total of the QoS messages in @msg (if it is one). */
+static void
+note_dropped (GstMessage * msg, guint64 * dropped)
+{
+  GstFormat fmt;
+  guint64 processed, total;
+
+  if (GST_MESSAGE_TYPE (msg) != GST_MESSAGE_QOS)
+    return;
+  gst_message_parse_qos_stats (msg, &fmt, &processed, &total);
+  g_assert_cmpint (fmt, ==, GST_FORMAT_DEFAULT);
+  *dropped = MAX (*dropped, total);
+}
+
+/* Waits for EOS on @bus, counting the frames QoS messages say were
+ * dropped on the way. */
+static void
+wait_eos_counting_drops (GstBus * bus, guint64 * dropped)
+{
+  for (;;) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 120 * GST_SECOND,
+        GST_MESSAGE_EOS | GST_MESSAGE_ERROR | GST_MESSAGE_QOS);
+    GstMessageType type;
+    g_assert_nonnull (msg);
+    type = GST_MESSAGE_TYPE (msg);
+    g_assert_cmpint (type, !=, GST_MESSAGE_ERROR);
+    note_dropped (msg, dropped);
+    gst_message_unref (msg);
+    if (type == GST_MESSAGE_EOS)
+      return;
+  }
+}
+
+/* Runs a live @pipe (appsink "frames") to EOS; returns the frame offsets
+ * and the number of frames dropped as late. */
+static GArray *
+run_live_pipeline (GstElement * pipe, guint64 * dropped)
+{
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "frames");
+  GstBus *bus = gst_element_get_bus (pipe);
+  GArray *offsets = g_array_new (FALSE, FALSE, sizeof (guint64));
+  GstSample *smp;
+
+  *dropped = 0;
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  wait_eos_counting_drops (bus, dropped);
+  while ((smp = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 0))) {
+    guint64 o = GST_BUFFER_OFFSET (gst_sample_get_buffer (smp));
+    g_array_append_val (offsets, o);
+    gst_sample_unref (smp);
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  return offsets;
+}
+
+/* A live series of @n frames: offsets increase and end at n - 1, and the
+ * frames that did not arrive are those QoS said were dropped. */
+static void
+check_live_frames (GArray * offsets, guint64 dropped, guint n)
+{
+  g_assert_cmpuint (offsets->len, >, 0);
+  for (guint i = 1; i < offsets->len; i++)
+    g_assert_cmpuint (g_array_index (offsets, guint64, i), >,
+        g_array_index (offsets, guint64, i - 1));
+  g_assert_cmpuint (g_array_index (offsets, guint64, offsets->len - 1), ==,
+      n - 1);
+  g_assert_cmpuint (offsets->len + dropped, ==, n);
+}
+
 /* is-live paces frames at the frame rate and reports latency. */
 static void
 test_live (void)
@@ -391,7 +463,8 @@ test_live (void)
   GstQuery *q;
   gboolean live;
   GstClockTime min, max;
-  GPtrArray *s;
+  GArray *s;
+  guint64 dropped;
   gint64 t0, elapsed;
 
   enter_inputs ();
@@ -411,13 +484,17 @@ test_live (void)
   gst_object_unref (pipe);
 
   t0 = g_get_monotonic_time ();
-  s = run_pipeline (SMALL "is-live=true framerate=20/1 num-frames=6 ! "
-      "appsink wait-on-eos=false name=frames sync=false", NULL, NULL);
+  pipe = gst_parse_launch (SMALL "is-live=true framerate=20/1 num-frames=6 "
+      "! appsink wait-on-eos=false name=frames sync=false", NULL);
+  s = run_live_pipeline (pipe, &dropped);
   elapsed = g_get_monotonic_time () - t0;
-  g_assert_cmpuint (s->len, ==, 6);
+  /* every frame arrives, unless this machine renders slower than 20/s
+   * (valgrind): then the late ones are dropped and counted */
+  check_live_frames (s, dropped, 6);
   /* six 50 ms exposures cannot arrive in less than 300 ms */
   g_assert_cmpint (elapsed, >=, 290000);
-  g_ptr_array_unref (s);
+  g_array_unref (s);
+  gst_object_unref (pipe);
 }
 
 /* A live stream paused and resumed carries on to EOS. */
@@ -426,8 +503,8 @@ test_live_pause_resume (void)
 {
   GstElement *pipe, *sink;
   GstBus *bus;
-  GstMessage *msg;
   guint n = 0;
+  guint64 dropped = 0;
   GstSample *smp;
 
   enter_inputs ();
@@ -443,16 +520,13 @@ test_live_pause_resume (void)
   gst_element_set_state (pipe, GST_STATE_PAUSED);
   g_usleep (150000);
   gst_element_set_state (pipe, GST_STATE_PLAYING);
-  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
-      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
-  g_assert_nonnull (msg);
-  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
-  gst_message_unref (msg);
+  wait_eos_counting_drops (bus, &dropped);
   while ((smp = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 0))) {
     gst_sample_unref (smp);
     n++;
   }
-  g_assert_cmpuint (n, ==, 8);
+  /* all 8, less those a slow machine (valgrind) dropped as late */
+  g_assert_cmpuint (n + dropped, ==, 8);
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (bus);
   gst_object_unref (sink);
@@ -511,6 +585,62 @@ test_bad_properties (void)
   expect_error ("hkl-file=dense.hkl cell=79 nanobragg-args=\"-frob 1\"",
       "-frob");
   expect_error ("hkl-file=dense.hkl cell=79 device=cuda", "CUDA");
+  expect_error ("hkl-file=dense.hkl cell=79 device=cuda", "property 'device'");
+  /* E5: values that used to be accepted silently */
+  expect_error ("hkl-file=dense.hkl cell=\"79 79 38 0 90 90\"",
+      "property 'cell'");
+  expect_error ("hkl-file=dense.hkl cell=\"79 0 38 90 90 90\"",
+      "property 'cell'");
+  expect_error ("hkl-file=dense.hkl cell=\"79 79 38 90 90 180\"",
+      "property 'cell'");
+  expect_error ("hkl-file=dense.hkl cell=\"79 38\"", "property 'cell'");
+  expect_error ("hkl-file=dense.hkl cell=\"79 79 38 90 90\"",
+      "property 'cell'");
+  expect_error ("hkl-file=dense.hkl cell=\"-79\"", "property 'cell'");
+  expect_error ("hkl-file=dense.hkl cell=79 width=64 height=64 "
+      "roi=\"10 5 0 63\"", "roi");
+  expect_error ("hkl-file=dense.hkl cell=79 width=64 height=64 "
+      "roi=\"0 63 0 -2\"", "property 'roi'");
+  expect_error ("hkl-file=dense.hkl cell=79 width=64 height=64 "
+      "roi=\"100 200 0 63\"", "property 'roi'");
+  expect_error ("hkl-file=dense.hkl cell=79 width=64 height=64 "
+      "nanobragg-args=\"-roi 10 5 0 63\"", "roi");
+  expect_error ("hkl-file=dense.hkl cell=79 divergence-steps=\"-3 2\"",
+      "property 'divergence-steps'");
+  expect_error ("hkl-file=dense.hkl cell=79 divergence-steps=\"0 2\"",
+      "property 'divergence-steps'");
+  expect_error ("hkl-file=dense.hkl cell=79 width=64 height=32 "
+      "trace-pixels=\"40,10\"", "property 'trace-pixels'");
+  expect_error ("hkl-file=dense.hkl cell=79 width=64 height=32 "
+      "trace-pixels=\"10,-1\"", "property 'trace-pixels'");
+  expect_error ("hkl-file=dense.hkl cell=79 width=64 height=32 "
+      "nanobragg-args=\"-trace_pixel 40 10\"", "trace");
+}
+
+/* E5: the documented forms still work: 1 or 3 numbers, automatic
+ * divergence steps (-1), an ROI inside the detector. */
+static void
+test_good_composite_values (void)
+{
+  const char *props[] = { "cell=79", "cell=\"79 79 38\"",
+    "cell=\"79 79 38 90 90 120\"", "divergence=\"1 1\" "
+        "divergence-steps=\"-1 3\"", "roi=\"0 10 5 20\"",
+  };
+
+  enter_inputs ();
+  for (guint i = 0; i < G_N_ELEMENTS (props); i++) {
+    gchar *desc = g_strdup_printf ("nanobraggsrc hkl-file=dense.hkl cell=79 "
+        "width=32 height=32 %s num-frames=1 ! appsink wait-on-eos=false name=frames "
+        "sync=false", props[i]);
+    gchar *err = NULL;
+    GPtrArray *s = run_pipeline (desc, NULL, &err);
+    if (err != NULL)
+      g_test_fail_printf ("%s: %s", props[i], err);
+    g_assert_cmpuint (s->len, ==, 1);
+    g_free (err);
+    g_ptr_array_unref (s);
+    g_free (desc);
+  }
 }
 
 static void
@@ -563,6 +693,507 @@ test_properties_documented (void)
               GST_ELEMENT_METADATA_DESCRIPTION), "diffraction"));
   g_free (specs);
   gst_object_unref (e);
+}
+
+/* ---- conventions (issue 12) ---------------------------------------- */
+
+/* The text of every trace buffer of @desc, concatenated. */
+static gchar *
+trace_text_of (const char *desc)
+{
+  GPtrArray *t, *s = run_pipeline (desc, &t, NULL);
+  GString *text = g_string_new (NULL);
+
+  for (guint i = 0; i < t->len; i++) {
+    GstBuffer *b = gst_sample_get_buffer (g_ptr_array_index (t, i));
+    GstMapInfo map;
+    gst_buffer_map (b, &map, GST_MAP_READ);
+    g_string_append_len (text, (const char *) map.data, map.size);
+    gst_buffer_unmap (b, &map);
+  }
+  g_ptr_array_unref (s);
+  g_ptr_array_unref (t);
+  return g_string_free (text, FALSE);
+}
+
+/* E1: -trace_pixel SLOW FAST inside nanobragg-args traces like
+ * trace-pixels="SLOW,FAST". */
+static void
+test_trace_pixel_flag (void)
+{
+  const char *tail = "num-frames=1 ! queue ! appsink wait-on-eos=false name=frames sync=false "
+      "s.trace ! queue ! appsink wait-on-eos=false name=trace sync=false";
+  gchar *by_prop = g_strdup_printf (SMALL "trace-pixels=\"20,30\" %s", tail);
+  gchar *by_flag = g_strdup_printf (SMALL "nanobragg-args=\"-trace_pixel 20 "
+      "30\" %s", tail);
+  gchar *a, *b;
+
+  enter_inputs ();
+  a = trace_text_of (by_prop);
+  b = trace_text_of (by_flag);
+  g_assert_nonnull (strstr (a, "TRACE_C"));
+  g_assert_cmpstr (a, ==, b);
+  g_free (a);
+  g_free (b);
+  g_free (by_prop);
+  g_free (by_flag);
+}
+
+typedef struct
+{
+  gint segment_done[2];         /* events seen on s.src, s.trace */
+  gint eos[2];
+  gint discont[2];              /* buffers flagged DISCONT */
+  gint buffers[2];
+} PadCounts;
+
+static GstPadProbeReturn
+count_downstream (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  PadCounts *c = data;
+  int i = strcmp (GST_PAD_NAME (pad), "src") == 0 ? 0 : 1;
+
+  if (GST_PAD_PROBE_INFO_TYPE (info) & GST_PAD_PROBE_TYPE_BUFFER) {
+    g_atomic_int_inc (&c->buffers[i]);
+    if (GST_BUFFER_FLAG_IS_SET (GST_PAD_PROBE_INFO_BUFFER (info),
+            GST_BUFFER_FLAG_DISCONT))
+      g_atomic_int_inc (&c->discont[i]);
+  } else {
+    GstEvent *ev = GST_PAD_PROBE_INFO_EVENT (info);
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_SEGMENT_DONE)
+      g_atomic_int_inc (&c->segment_done[i]);
+    if (GST_EVENT_TYPE (ev) == GST_EVENT_EOS)
+      g_atomic_int_inc (&c->eos[i]);
+  }
+  return GST_PAD_PROBE_OK;
+}
+
+static void
+probe_both_pads (GstElement * src, PadCounts * c)
+{
+  const char *names[] = { "src", "trace" };
+  for (int i = 0; i < 2; i++) {
+    GstPad *pad = gst_element_get_static_pad (src, names[i]);
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER |
+        GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, count_downstream, c, NULL);
+    gst_object_unref (pad);
+  }
+}
+
+/* E2: a FLUSH|SEGMENT seek ends with SEGMENT_DONE (bus message and event
+ * on both pads), not EOS; a non-flushing SEGMENT seek from the message
+ * loops the segment. */
+static void
+test_segment_seek_loop (void)
+{
+  GstElement *pipe, *src, *sink;
+  GstBus *bus;
+  PadCounts c = { 0 };
+  guint64 offsets[4];
+  guint n = 0;
+
+  enter_inputs ();
+  pipe = gst_parse_launch (SMALL "num-frames=10 trace-pixels=\"3,4\" ! "
+      "queue ! appsink wait-on-eos=false name=frames sync=false s.trace ! queue ! "
+      "fakesink sync=false", NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "frames");
+  bus = gst_element_get_bus (pipe);
+  probe_both_pads (src, &c);
+  gst_element_set_state (pipe, GST_STATE_PAUSED);
+  g_assert_cmpint (gst_element_get_state (pipe, NULL, NULL,
+          60 * GST_SECOND), ==, GST_STATE_CHANGE_SUCCESS);
+  g_assert_true (gst_element_seek (pipe, 1.0, GST_FORMAT_DEFAULT,
+          GST_SEEK_FLAG_FLUSH | GST_SEEK_FLAG_SEGMENT, GST_SEEK_TYPE_SET, 2,
+          GST_SEEK_TYPE_SET, 4));
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  for (int loop = 0; loop < 2; loop++) {
+    GstMessage *msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+        GST_MESSAGE_SEGMENT_DONE | GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+    GstFormat fmt;
+    gint64 pos;
+    g_assert_nonnull (msg);
+    g_assert_cmpstr (GST_MESSAGE_TYPE_NAME (msg), ==, "segment-done");
+    gst_message_parse_segment_done (msg, &fmt, &pos);
+    g_assert_cmpint (fmt, ==, GST_FORMAT_TIME);
+    g_assert_cmpint (pos, ==, 4 * GST_SECOND / 10);
+    gst_message_unref (msg);
+    if (loop == 0)
+      g_assert_true (gst_element_seek (pipe, 1.0, GST_FORMAT_DEFAULT,
+              GST_SEEK_FLAG_SEGMENT, GST_SEEK_TYPE_SET, 2, GST_SEEK_TYPE_SET,
+              4));
+  }
+  for (;;) {
+    GstSample *smp = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+        GST_SECOND / 2);
+    if (smp == NULL)
+      break;
+    g_assert_cmpuint (n, <, 4);
+    offsets[n++] = GST_BUFFER_OFFSET (gst_sample_get_buffer (smp));
+    gst_sample_unref (smp);
+  }
+  g_assert_cmpuint (n, ==, 4);
+  g_assert_cmpuint (offsets[0], ==, 2);
+  g_assert_cmpuint (offsets[1], ==, 3);
+  g_assert_cmpuint (offsets[2], ==, 2);
+  g_assert_cmpuint (offsets[3], ==, 3);
+  g_assert_cmpint (g_atomic_int_get (&c.segment_done[0]), ==, 2);
+  g_assert_cmpint (g_atomic_int_get (&c.segment_done[1]), ==, 2);
+  g_assert_cmpint (g_atomic_int_get (&c.eos[0]), ==, 0);
+  g_assert_cmpint (g_atomic_int_get (&c.eos[1]), ==, 0);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  gst_object_unref (pipe);
+}
+
+/* E3: live, rendering slower than the frame rate: late frames are
+ * dropped (with a QoS message) so the lag stays bounded; the live latency
+ * has no maximum (as videotestsrc). */
+static void
+test_live_drops_late_frames (void)
+{
+  GstElement *pipe, *src, *sink;
+  GstBus *bus;
+  GstMessage *msg;
+  GstQuery *q;
+  gboolean live;
+  GstClockTime min, max, lag = 0, max_gap = 0, last_now = 0;
+  guint64 last_offset = 0, dropped = 0, processed = 0;
+  guint n = 0, gaps = 0;
+  gint64 t_end;
+
+  enter_inputs ();
+  /* 96 x 96 pixels, 20 x 20 x 20 cells, 4 phi steps: far more than the
+   * 1 ms a frame may take at 1000/1 */
+  pipe = gst_parse_launch ("nanobraggsrc name=s hkl-file=dense.hkl "
+      "cell=\"79 79 38 90 90 90\" n-cells=20 width=96 height=96 osc=0.2 "
+      "phi-steps=4 threads=1 is-live=true framerate=1000/1 ! appsink wait-on-eos=false "
+      "name=frames sync=false max-buffers=1 drop=false", NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "frames");
+  bus = gst_element_get_bus (pipe);
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  t_end = g_get_monotonic_time () + G_USEC_PER_SEC;
+  while (g_get_monotonic_time () < t_end || n < 3) {
+    GstSample *smp = gst_app_sink_try_pull_sample (GST_APP_SINK (sink),
+        60 * GST_SECOND);
+    GstBuffer *b;
+    GstClock *clock;
+    GstClockTime now;
+    g_assert_nonnull (smp);
+    b = gst_sample_get_buffer (smp);
+    clock = gst_element_get_clock (pipe);
+    now = gst_clock_get_time (clock) - gst_element_get_base_time (pipe);
+    gst_object_unref (clock);
+    /* the frame's exposure ended at PTS + duration */
+    lag = now - (GST_BUFFER_PTS (b) + GST_BUFFER_DURATION (b));
+    /* frames come as fast as they render: the longest gap bounds a
+     * render */
+    if (n > 0)
+      max_gap = MAX (max_gap, now - last_now);
+    last_now = now;
+    if (n > 0 && GST_BUFFER_OFFSET (b) != last_offset + 1)
+      gaps++;
+    last_offset = GST_BUFFER_OFFSET (b);
+    n++;
+    gst_sample_unref (smp);
+  }
+  /* without dropping, the source falls one render behind per frame (n
+   * >= 3 renders: ~1 s after a second at 1000/1); with it, the newest
+   * frame is at most one render (plus a frame) old */
+  g_assert_cmpuint (lag, <, 2 * max_gap + GST_SECOND / 50);
+  g_assert_cmpuint (gaps, >, 0);
+  msg = gst_bus_pop_filtered (bus, GST_MESSAGE_QOS);
+  g_assert_nonnull (msg);
+  {
+    GstFormat fmt;
+    gboolean msg_live;
+    gst_message_parse_qos (msg, &msg_live, NULL, NULL, NULL, NULL);
+    g_assert_true (msg_live);
+    gst_message_parse_qos_stats (msg, &fmt, &processed, &dropped);
+    g_assert_cmpint (fmt, ==, GST_FORMAT_DEFAULT);
+    g_assert_cmpuint (dropped, >, 0);
+  }
+  gst_message_unref (msg);
+
+  q = gst_query_new_latency ();
+  g_assert_true (gst_element_query (src, q));
+  gst_query_parse_latency (q, &live, &min, &max);
+  g_assert_true (live);
+  g_assert_cmpuint (min, ==, GST_SECOND / 1000);
+  g_assert_true (max == GST_CLOCK_TIME_NONE || max > min);
+  gst_query_unref (q);
+
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  gst_object_unref (pipe);
+}
+
+/* E4: the LATENCY event is answered; the first buffer and the first after
+ * a flushing seek are DISCONT on both pads. */
+static void
+test_latency_event_and_discont (void)
+{
+  GstElement *pipe, *src;
+  GstBus *bus;
+  GstMessage *msg;
+  GstPad *pad;
+  PadCounts c = { 0 };
+
+  enter_inputs ();
+  pipe = gst_parse_launch (SMALL "num-frames=6 trace-pixels=\"3,4\" ! "
+      "queue ! fakesink sync=false s.trace ! queue ! fakesink sync=false",
+      NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  bus = gst_element_get_bus (pipe);
+  probe_both_pads (src, &c);
+  gst_element_set_state (pipe, GST_STATE_PAUSED);
+  g_assert_cmpint (gst_element_get_state (pipe, NULL, NULL,
+          60 * GST_SECOND), ==, GST_STATE_CHANGE_SUCCESS);
+  pad = gst_element_get_static_pad (src, "src");
+  g_assert_true (gst_pad_send_event (pad, gst_event_new_latency (0)));
+  gst_object_unref (pad);
+  g_assert_true (gst_element_seek_simple (pipe, GST_FORMAT_DEFAULT,
+          GST_SEEK_FLAG_FLUSH, 3));
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  msg = gst_bus_timed_pop_filtered (bus, 30 * GST_SECOND,
+      GST_MESSAGE_EOS | GST_MESSAGE_ERROR);
+  g_assert_nonnull (msg);
+  g_assert_cmpint (GST_MESSAGE_TYPE (msg), ==, GST_MESSAGE_EOS);
+  gst_message_unref (msg);
+  g_assert_cmpint (g_atomic_int_get (&c.discont[0]), ==, 2);
+  g_assert_cmpint (g_atomic_int_get (&c.discont[1]), ==, 2);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (bus);
+  gst_object_unref (src);
+  gst_object_unref (pipe);
+}
+
+/* E4: is-live changed while running does not change what PLAYING->PAUSED
+ * returns; a live source refuses seeks, as its SEEKING answer says. */
+static void
+test_live_snapshot_and_seek (void)
+{
+  GstElement *pipe, *src, *sink;
+  GstQuery *q;
+  gboolean seekable;
+  GstSample *smp;
+
+  enter_inputs ();
+  pipe = gst_parse_launch (SMALL "is-live=true framerate=50/1 num-frames=-1 "
+      "! appsink wait-on-eos=false name=frames sync=false", NULL);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "s");
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "frames");
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  smp = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 10 * GST_SECOND);
+  g_assert_nonnull (smp);
+  gst_sample_unref (smp);
+
+  q = gst_query_new_seeking (GST_FORMAT_TIME);
+  g_assert_true (gst_element_query (src, q));
+  gst_query_parse_seeking (q, NULL, &seekable, NULL, NULL);
+  g_assert_false (seekable);
+  gst_query_unref (q);
+  g_assert_false (gst_element_seek_simple (pipe, GST_FORMAT_TIME,
+          GST_SEEK_FLAG_FLUSH, 0));
+  smp = gst_app_sink_try_pull_sample (GST_APP_SINK (sink), 10 * GST_SECOND);
+  g_assert_nonnull (smp);
+  gst_sample_unref (smp);
+
+  g_object_set (src, "is-live", FALSE, NULL);
+  g_assert_cmpint (gst_element_set_state (pipe, GST_STATE_PAUSED), ==,
+      GST_STATE_CHANGE_NO_PREROLL);
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (src);
+  gst_object_unref (pipe);
+}
+
+/* E6: both pads linked straight to sinks (no queue): an error that says
+ * to add queues, instead of a preroll that never ends; a queue on the
+ * trace branch only is enough. */
+static void
+test_two_branches_without_queue (void)
+{
+  gchar *err = NULL;
+  GPtrArray *t, *s;
+
+  enter_inputs ();
+  s = run_pipeline (SMALL "num-frames=2 ! appsink wait-on-eos=false name=frames sync=false "
+      "s.trace ! appsink wait-on-eos=false name=trace sync=false", NULL, &err);
+  g_assert_nonnull (err);
+  g_assert_nonnull (strstr (err, "queue"));
+  g_free (err);
+  g_ptr_array_unref (s);
+
+  s = run_pipeline (SMALL "num-frames=2 trace-pixels=\"3,4\" ! appsink wait-on-eos=false "
+      "name=frames sync=false s.trace ! queue ! appsink wait-on-eos=false name=trace "
+      "sync=false", &t, NULL);
+  g_assert_cmpuint (s->len, ==, 2);
+  g_assert_cmpuint (t->len, ==, 2);
+  g_ptr_array_unref (s);
+  g_ptr_array_unref (t);
+}
+
+/* E7: a refused trace map or frame rate is reported with the property and
+ * the caps field at fault. */
+static void
+test_negotiation_errors (void)
+{
+  gchar *err = NULL;
+  GPtrArray *s;
+
+  enter_inputs ();
+  s = run_pipeline (SMALL "num-frames=1 trace-map=h ! queue ! appsink wait-on-eos=false "
+      "name=frames sync=false s.trace ! queue ! text/x-raw ! fakesink",
+      NULL, &err);
+  g_assert_nonnull (err);
+  if (strstr (err, "trace-map") == NULL || strstr (err, "text/x-raw") == NULL)
+    g_test_fail_printf ("trace-map into text: '%s'", err);
+  g_free (err);
+  g_ptr_array_unref (s);
+
+  s = run_pipeline (SMALL "num-frames=1 framerate=10/1 ! "
+      "video/x-diffraction,framerate=5/1 ! appsink wait-on-eos=false name=frames sync=false",
+      NULL, &err);
+  g_assert_nonnull (err);
+  if (strstr (err, "'framerate'") == NULL || strstr (err, "10/1") == NULL)
+    g_test_fail_printf ("framerate mismatch: '%s'", err);
+  g_free (err);
+  g_ptr_array_unref (s);
+}
+
+/* E9: enum values are listed in numeric order; real author metadata. */
+static void
+test_enums_and_metadata (void)
+{
+  const char *enums[] = { "GstNbConvention", "GstNbPivot", "GstNbShape",
+    "GstNbInterpolate", "GstNbPrecision", "GstNbDevice", "GstNbTraceMap"
+  };
+  GstElementFactory *f = gst_element_factory_find ("nanobraggsrc");
+  const char *author, *uri;
+  GstElement *e;
+
+  g_assert_nonnull (f);
+  e = gst_element_factory_create (f, NULL);       /* registers the enums */
+  for (guint i = 0; i < G_N_ELEMENTS (enums); i++) {
+    GType t = g_type_from_name (enums[i]);
+    GEnumClass *k;
+    g_assert_true (G_TYPE_IS_ENUM (t));
+    k = g_type_class_ref (t);
+    for (guint v = 1; v < k->n_values; v++)
+      if (k->values[v].value < k->values[v - 1].value)
+        g_test_fail_printf ("%s lists %s (%d) after %s (%d)", enums[i],
+            k->values[v].value_nick, k->values[v].value,
+            k->values[v - 1].value_nick, k->values[v - 1].value);
+    g_type_class_unref (k);
+  }
+  author = gst_element_factory_get_metadata (f, GST_ELEMENT_METADATA_AUTHOR);
+  g_assert_cmpstr (author, ==, "The nanobragg developers");
+  uri = gst_element_factory_get_metadata (f, GST_ELEMENT_METADATA_DOC_URI);
+  /* none, or a real URI */
+  if (uri != NULL)
+    g_assert_true (g_uri_is_valid (uri, G_URI_FLAGS_NONE, NULL));
+  gst_object_unref (e);
+  gst_object_unref (f);
+}
+
+/* Photon frames and count frames (scale=0) of @extra; returns the count
+ * frames' meta scales in @scales. */
+static void
+auto_scale_run (const char *extra, gint64 seek_to, double *scales, guint n,
+    guint64 * first_offset)
+{
+  gchar *desc = g_strdup_printf (SMALL "num-frames=4 scale=0 adc-offset=0 %s "
+      "! video/x-raw,format=GRAY16_LE ! appsink wait-on-eos=false name=frames sync=false",
+      extra);
+  GstElement *pipe = gst_parse_launch (desc, NULL);
+  GstElement *sink = gst_bin_get_by_name (GST_BIN (pipe), "frames");
+
+  gst_element_set_state (pipe, GST_STATE_PAUSED);
+  g_assert_cmpint (gst_element_get_state (pipe, NULL, NULL,
+          60 * GST_SECOND), ==, GST_STATE_CHANGE_SUCCESS);
+  if (seek_to > 0)
+    g_assert_true (gst_element_seek_simple (pipe, GST_FORMAT_DEFAULT,
+            GST_SEEK_FLAG_FLUSH, seek_to));
+  gst_element_set_state (pipe, GST_STATE_PLAYING);
+  for (guint i = 0; i < n; i++) {
+    GstSample *smp = pull (sink);
+    const GstStructure *st;
+    g_assert_nonnull (smp);
+    st = frame_meta (gst_sample_get_buffer (smp));
+    g_assert_nonnull (st);
+    g_assert_true (gst_structure_get_double (st, "scale", &scales[i]));
+    if (i == 0)
+      *first_offset = GST_BUFFER_OFFSET (gst_sample_get_buffer (smp));
+    gst_sample_unref (smp);
+  }
+  /* the scale is announced once, on the bus */
+  {
+    GstBus *bus = gst_element_get_bus (pipe);
+    GstMessage *msg;
+    guint n_msg = 0;
+    while ((msg = gst_bus_pop_filtered (bus, GST_MESSAGE_ELEMENT))) {
+      const GstStructure *st = gst_message_get_structure (msg);
+      double announced;
+      if (gst_structure_has_name (st, "nanobraggsrc-scale")) {
+        g_assert_true (gst_structure_get_double (st, "scale", &announced));
+        g_assert_cmpfloat (announced, ==, scales[0]);
+        n_msg++;
+      }
+      gst_message_unref (msg);
+    }
+    g_assert_cmpuint (n_msg, ==, 1);
+    gst_object_unref (bus);
+  }
+  gst_element_set_state (pipe, GST_STATE_NULL);
+  gst_object_unref (sink);
+  gst_object_unref (pipe);
+  g_free (desc);
+}
+
+/* E10: scale=0 is one scale for the whole series, 55000 / the maximum of
+ * frame 0, whichever frame is rendered first. */
+static void
+test_auto_scale_series (void)
+{
+  GPtrArray *photons;
+  double expected, max0 = 0, max3 = 0, scales[4];
+  guint64 first;
+  GstMapInfo map;
+  GstBuffer *b;
+
+  enter_inputs ();
+  photons = run_pipeline (SMALL "num-frames=4 ! appsink wait-on-eos=false name=frames "
+      "sync=false", NULL, NULL);
+  g_assert_cmpuint (photons->len, ==, 4);
+  b = gst_sample_get_buffer (g_ptr_array_index (photons, 0));
+  gst_buffer_map (b, &map, GST_MAP_READ);
+  for (gsize i = 0; i < map.size / 4; i++)
+    max0 = MAX (max0, ((const float *) map.data)[i]);
+  gst_buffer_unmap (b, &map);
+  b = gst_sample_get_buffer (g_ptr_array_index (photons, 3));
+  gst_buffer_map (b, &map, GST_MAP_READ);
+  for (gsize i = 0; i < map.size / 4; i++)
+    max3 = MAX (max3, ((const float *) map.data)[i]);
+  gst_buffer_unmap (b, &map);
+  /* the frames differ, so a per-frame scale would show */
+  g_assert_cmpfloat (fabs (max0 - max3), >, 1e-5 * max0);
+  expected = 55000.0 / max0;
+
+  auto_scale_run ("", 0, scales, 4, &first);
+  g_assert_cmpuint (first, ==, 0);
+  for (guint i = 0; i < 4; i++)
+    g_assert_cmpfloat_with_epsilon (scales[i], expected, 1e-9 * expected);
+  /* first frame rendered is frame 3: still frame 0's scale */
+  auto_scale_run ("", 3, scales, 1, &first);
+  g_assert_cmpuint (first, ==, 3);
+  g_assert_cmpfloat_with_epsilon (scales[0], expected, 1e-9 * expected);
+  g_ptr_array_unref (photons);
 }
 
 /* nbradial posts one "nbradial" element message per frame. */
@@ -634,9 +1265,26 @@ main (int argc, char **argv)
   g_test_add_func ("/nanobraggsrc/live-pause-resume", test_live_pause_resume);
   g_test_add_func ("/nanobraggsrc/downstream-eos", test_downstream_eos);
   g_test_add_func ("/nanobraggsrc/bad-properties", test_bad_properties);
+  g_test_add_func ("/nanobraggsrc/good-composite-values",
+      test_good_composite_values);
   g_test_add_func ("/nanobraggsrc/state-cycling", test_state_cycling);
   g_test_add_func ("/nanobraggsrc/properties-documented",
       test_properties_documented);
+  g_test_add_func ("/nanobraggsrc/trace-pixel-flag", test_trace_pixel_flag);
+  g_test_add_func ("/nanobraggsrc/segment-seek-loop", test_segment_seek_loop);
+  g_test_add_func ("/nanobraggsrc/live-drops-late-frames",
+      test_live_drops_late_frames);
+  g_test_add_func ("/nanobraggsrc/latency-event-and-discont",
+      test_latency_event_and_discont);
+  g_test_add_func ("/nanobraggsrc/live-snapshot-and-seek",
+      test_live_snapshot_and_seek);
+  g_test_add_func ("/nanobraggsrc/two-branches-without-queue",
+      test_two_branches_without_queue);
+  g_test_add_func ("/nanobraggsrc/negotiation-errors",
+      test_negotiation_errors);
+  g_test_add_func ("/nanobraggsrc/enums-and-metadata",
+      test_enums_and_metadata);
+  g_test_add_func ("/nanobraggsrc/auto-scale-series", test_auto_scale_series);
   g_test_add_func ("/nbradial/messages", test_radial_messages);
   return g_test_run ();
 }
