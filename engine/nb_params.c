@@ -26,6 +26,10 @@ nb_params_init (NbParams * p)
   p->noise_file = g_strdup ("noiseimage.img");
   p->write_pgm = TRUE;
   p->calculate_noise = TRUE;
+  p->noise_rng = NB_NOISE_RNG_NANOBRAGG;
+  p->calibration_seed = 1;
+  p->count_cutoff = -1.0;
+  p->masked_value = -1;
   p->adc_offset = 40.0;
 
   p->Na = p->Nb = p->Nc = 1.0;

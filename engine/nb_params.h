@@ -40,6 +40,14 @@ typedef enum {
   NB_INTERPOLATE_AUTO           /* on when any of Na, Nb, Nc <= 2 */
 } NbInterpolate;
 
+/* Which generator makes the noise of counts. */
+typedef enum {
+  NB_NOISE_RNG_NANOBRAGG,       /* nanoBragg's ran1/poidev, serial, CPU:
+                                 * -noisefile byte-exact with the reference */
+  NB_NOISE_RNG_COUNTER          /* Philox keyed by seed, frame and pixel:
+                                 * the same counts on every backend */
+} NbNoiseRng;
+
 typedef enum {
   NB_PRECISION_FLOAT64,
   NB_PRECISION_FLOAT32
@@ -155,6 +163,18 @@ typedef struct {
   int device;                   /* 0 auto, 1 cpu, 2 cuda (NbDevice, cuda/) */
   int gpu_id;                   /* CUDA device index */
   NbPrecision precision;
+
+  /* ---- detector readout (docs/readout.md) ---- */
+  NbNoiseRng noise_rng;         /* default nanobragg (CLI); the element's is
+                                 * counter */
+  double read_noise;            /* Gaussian read noise sigma, counts; 0 */
+  double psf_fwhm;              /* point-spread FWHM, pixels; 0 = none */
+  double calibration_error;     /* relative sigma of the static gain error */
+  gint64 calibration_seed;      /* seed of the gain error map; default 1 */
+  double count_cutoff;          /* saturation, counts; -1 = the counts
+                                 * format's maximum (65535 or 2^31 - 1) */
+  int masked_value;             /* what masked/gap pixels read in 32-bit
+                                 * counts; default -1 */
 } NbParams;
 
 void nb_params_init (NbParams * p);

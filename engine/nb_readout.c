@@ -36,6 +36,26 @@ nb_readout_init_defaults (NbReadout * r)
   r->masked_value = -1;
 }
 
+void
+nb_readout_from_params (const NbParams * p, double gain,
+    NbCountsFormat format, NbReadout * r)
+{
+  nb_readout_init_defaults (r);
+  r->gain = gain;
+  r->adc_offset = p->adc_offset;
+  r->poisson = p->calculate_noise;
+  r->read_noise = p->read_noise;
+  r->calibration_error = p->calibration_error;
+  r->calibration_seed = (uint64_t) p->calibration_seed;
+  r->seed = (uint64_t) p->seed;
+  r->psf_fwhm = p->psf_fwhm;
+  r->masked_value = p->masked_value;
+  if (p->count_cutoff >= 0.0)
+    r->cutoff = p->count_cutoff;
+  else
+    r->cutoff = format == NB_COUNTS_U16 ? 65535.0 : (double) G_MAXINT32;
+}
+
 static gboolean
 check_nonnegative (double value, NbReadoutField field,
     const char *const *names, GError ** error)

@@ -57,6 +57,13 @@ void nb_readout_init_defaults (NbReadout * readout);
 gboolean nb_readout_check (const NbReadout * readout,
     const char *const *names, GError ** error);
 
+/* The readout @p describes, with @gain counts per photon, for counts of
+ * @format: Poisson noise when p->calculate_noise, p->adc_offset,
+ * p->read_noise, p->psf_fwhm, p->calibration_error and _seed, p->seed,
+ * p->masked_value, and p->count_cutoff (-1: the format's maximum). */
+void nb_readout_from_params (const NbParams * p, double gain,
+    NbCountsFormat format, NbReadout * readout);
+
 typedef struct _NbReadoutWork NbReadoutWork;
 
 /* Scratch (PSF buffers) and threads (1 .. 64; <= 0: all cores) for
