@@ -47,7 +47,8 @@ nb_readout_from_params (const NbParams * p, double gain,
   r->read_noise = p->read_noise;
   r->calibration_error = p->calibration_error;
   r->calibration_seed = (uint64_t) p->calibration_seed;
-  r->seed = (uint64_t) p->seed;
+  /* NbParams keeps nanoBragg's negated seed; the key is the user's */
+  r->seed = (uint64_t) (-p->seed);
   r->psf_fwhm = p->psf_fwhm;
   r->masked_value = p->masked_value;
   if (p->count_cutoff >= 0.0)

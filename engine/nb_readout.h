@@ -59,7 +59,8 @@ gboolean nb_readout_check (const NbReadout * readout,
 
 /* The readout @p describes, with @gain counts per photon, for counts of
  * @format: Poisson noise when p->calculate_noise, p->adc_offset,
- * p->read_noise, p->psf_fwhm, p->calibration_error and _seed, p->seed,
+ * p->read_noise, p->psf_fwhm, p->calibration_error and _seed, the user's
+ * seed (-p->seed: NbParams holds it negated, as nanoBragg does),
  * p->masked_value, and p->count_cutoff (-1: the format's maximum). */
 void nb_readout_from_params (const NbParams * p, double gain,
     NbCountsFormat format, NbReadout * readout);

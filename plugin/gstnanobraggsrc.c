@@ -49,13 +49,16 @@ GST_DEBUG_CATEGORY_STATIC (gst_nanobragg_src_debug);
 #define DIFFRACTION_CAPS "video/x-diffraction, format=(string)F32LE, " \
   "width=(int)[1,65536], height=(int)[1,65536], " \
   "framerate=(fraction)[1/1000,1000/1]"
+#define COUNTS_CAPS "video/x-diffraction, format=(string)S32LE, " \
+  "width=(int)[1,65536], height=(int)[1,65536], " \
+  "framerate=(fraction)[1/1000,1000/1]"
 #define GRAY16_CAPS "video/x-raw, format=(string)GRAY16_LE, " \
   "width=(int)[1,65536], height=(int)[1,65536], " \
   "framerate=(fraction)[1/1000,1000/1]"
 
 static GstStaticPadTemplate src_template = GST_STATIC_PAD_TEMPLATE ("src",
     GST_PAD_SRC, GST_PAD_ALWAYS,
-    GST_STATIC_CAPS (DIFFRACTION_CAPS "; " GRAY16_CAPS));
+    GST_STATIC_CAPS (DIFFRACTION_CAPS "; " COUNTS_CAPS "; " GRAY16_CAPS));
 
 static GstStaticPadTemplate trace_template = GST_STATIC_PAD_TEMPLATE ("trace",
     GST_PAD_SRC, GST_PAD_ALWAYS,
@@ -281,6 +284,46 @@ post_model_error (GstNanoBraggSrc * self, GError * error)
         (NULL));
 }
 
+/* The errors of the readout name the element's properties. */
+static const char *const readout_property_names[NB_READOUT_N_FIELDS] = {
+  [NB_READOUT_FIELD_GAIN] = "property 'scale'",
+  [NB_READOUT_FIELD_ADC_OFFSET] = "property 'adc-offset'",
+  [NB_READOUT_FIELD_READ_NOISE] = "property 'read-noise'",
+  [NB_READOUT_FIELD_CALIBRATION_ERROR] = "property 'calibration-error'",
+  [NB_READOUT_FIELD_PSF_FWHM] = "property 'psf-fwhm'",
+  [NB_READOUT_FIELD_CUTOFF] = "property 'count-cutoff'",
+};
+
+/* The readout's properties, checked when the element starts: the counter
+ * generator's values must pass nb_readout_check (named by property), and
+ * the properties only the counter readout honours are refused with
+ * nanoBragg's generator rather than ignored. */
+static gboolean
+check_readout_settings (GstNanoBraggSrc * self, GError ** error)
+{
+  const NbParams *p = &self->params;
+  NbReadout r;
+
+  if (p->noise_rng == NB_NOISE_RNG_NANOBRAGG) {
+    const char *set = p->read_noise != 0.0 ? "read-noise"
+        : p->psf_fwhm != 0.0 ? "psf-fwhm"
+        : p->calibration_error != 0.0 ? "calibration-error"
+        : p->count_cutoff != -1.0 ? "count-cutoff"
+        : p->masked_value != -1 ? "masked-value" : NULL;
+    if (set != NULL) {
+      g_set_error (error, NB_ERROR, NB_ERROR_VALUE, "property '%s' needs "
+          "noise-rng=counter (nanoBragg's generator has no such stage)",
+          set);
+      return FALSE;
+    }
+    return TRUE;
+  }
+  /* the gain is checked with the scale it will have (0 = automatic) */
+  nb_readout_from_params (p, p->int_scale > 0.0 ? p->int_scale : 1.0,
+      NB_COUNTS_S32, &r);
+  return nb_readout_check (&r, readout_property_names, error);
+}
+
 /* TRUE when the backend's own (pinned) frames go downstream as they are:
  * float samples in the host's order, little-endian like the caps */
 static gboolean
@@ -363,7 +406,8 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     g_error_free (error);
     return FALSE;
   }
-  if (!check_against_detector (self, &error)) {
+  if (!check_against_detector (self, &error)
+      || !check_readout_settings (self, &error)) {
     post_model_error (self, error);
     g_error_free (error);
     return FALSE;
@@ -440,6 +484,8 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
   self->discont[0] = self->discont[1] = TRUE;
   self->frames_pushed = self->frames_dropped = 0;
   self->series_scale = 0.0;
+  self->readout_ready = FALSE;
+  self->frame_format = GST_NB_FRAMES_PHOTONS;
   self->segment_seqnum = gst_util_seqnum_next ();
   self->last_seek_seqnum = GST_SEQNUM_INVALID;
   g_free (self->stream_id_base);
@@ -465,6 +511,8 @@ gst_nanobragg_src_stop (GstNanoBraggSrc * self)
   memset (&self->params, 0, sizeof (self->params));
   g_clear_pointer (&self->scratch, g_free);
   g_clear_pointer (&self->counts, g_free);
+  g_clear_pointer (&self->readout_work, nb_readout_work_free);
+  self->readout_ready = FALSE;
   if (self->trace_coords) {
     g_array_free (self->trace_coords, TRUE);
     self->trace_coords = NULL;
@@ -879,14 +927,38 @@ explain_refusal (GstNanoBraggSrc * self, GstPad * pad, GstCaps * ours,
   return why;
 }
 
-/* F32LE first, then GRAY16_LE; whatever downstream takes. */
+/* Frame buffers of @bytes each: the pool made at start holds float
+ * frames; 16-bit counts need a pool of their own size. */
+static gboolean
+resize_pool (GstNanoBraggSrc * self, gsize bytes)
+{
+  GstStructure *config;
+  guint size;
+
+  config = gst_buffer_pool_get_config (self->pool);
+  gst_buffer_pool_config_get_params (config, NULL, &size, NULL, NULL);
+  gst_structure_free (config);
+  if (size == bytes)
+    return TRUE;
+  gst_buffer_pool_set_active (self->pool, FALSE);
+  config = gst_buffer_pool_get_config (self->pool);
+  gst_buffer_pool_config_set_params (config, NULL, (guint) bytes, 0, 0);
+  return gst_buffer_pool_set_config (self->pool, config)
+      && gst_buffer_pool_set_active (self->pool, TRUE);
+}
+
+/* F32LE first, then S32LE counts, then GRAY16_LE; whatever downstream
+ * takes.  nanoBragg's generator makes 16-bit counts only. */
 static gboolean
 negotiate_src (GstNanoBraggSrc * self)
 {
   GstCaps *ours = frame_caps (self, "video/x-diffraction", "F32LE");
   GstCaps *peer, *caps;
+  GstStructure *st;
   gboolean ok;
 
+  if (self->params.noise_rng == NB_NOISE_RNG_COUNTER)
+    gst_caps_append (ours, frame_caps (self, "video/x-diffraction", "S32LE"));
   gst_caps_append (ours, frame_caps (self, "video/x-raw", "GRAY16_LE"));
   peer = gst_pad_peer_query_caps (self->srcpad, ours);
   if (gst_caps_is_empty (peer)) {
@@ -899,8 +971,24 @@ negotiate_src (GstNanoBraggSrc * self)
   }
   caps = gst_caps_copy_nth (peer, 0);
   caps = gst_caps_fixate (caps);
-  self->gray16 = gst_structure_has_name (gst_caps_get_structure (caps, 0),
-      "video/x-raw");
+  st = gst_caps_get_structure (caps, 0);
+  if (gst_structure_has_name (st, "video/x-raw"))
+    self->frame_format = GST_NB_FRAMES_COUNTS_GRAY16;
+  else if (g_strcmp0 (gst_structure_get_string (st, "format"), "S32LE") == 0)
+    self->frame_format = GST_NB_FRAMES_COUNTS_S32;
+  else
+    self->frame_format = GST_NB_FRAMES_PHOTONS;
+  if (!resize_pool (self, (gsize) self->model->det.fpixels
+          * self->model->det.spixels * (self->frame_format
+              == GST_NB_FRAMES_COUNTS_GRAY16 ? 2 : 4))) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+        ("cannot set up a pool of %dx%d count buffers",
+            self->model->det.fpixels, self->model->det.spixels), (NULL));
+    gst_caps_unref (caps);
+    gst_caps_unref (peer);
+    gst_caps_unref (ours);
+    return FALSE;
+  }
   ok = gst_pad_set_caps (self->srcpad, caps);
   if (!ok)
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("downstream of pad 'src' "
@@ -1231,6 +1319,161 @@ series_scale_from_frame0 (GstNanoBraggSrc * self, GError ** error)
   return TRUE;
 }
 
+static NbCountsFormat
+counts_format (GstNanoBraggSrc * self)
+{
+  return self->frame_format == GST_NB_FRAMES_COUNTS_S32 ? NB_COUNTS_S32
+      : NB_COUNTS_U16;
+}
+
+/* Frames after nb_backend_submit_ahead: as many as the backend queues,
+ * up to the segment's stop and the series' end. */
+static gboolean
+submit_ahead (GstNanoBraggSrc * self, gint64 frame, GError ** error)
+{
+  gint64 end = self->stop_frame;
+
+  /* keep the device busy: the next frames render while this one goes out */
+  if (self->num_frames_cached >= 0 && (end < 0
+          || self->num_frames_cached < end))
+    end = self->num_frames_cached;
+  return nb_backend_submit_ahead (self->backend, frame, end, error);
+}
+
+/* A buffer from the pool (sized for the negotiated format), or NULL. */
+static GstBuffer *
+acquire_frame_buffer (GstNanoBraggSrc * self, GError ** error)
+{
+  GstBuffer *buf = NULL;
+  if (gst_buffer_pool_acquire_buffer (self->pool, &buf, NULL) != GST_FLOW_OK) {
+    g_set_error (error, NB_ERROR, NB_ERROR_BACKEND,
+        "no frame buffer available");
+    return NULL;
+  }
+  return buf;
+}
+
+/* The counter readout's first frame: the backend starts reading out
+ * (with scale=0, at the series scale from frame 0's photons).  Returns
+ * frame 0's counts when @frame is 0 and its photons were rendered for the
+ * scale (read out here, the same bits as the backend's readout), so that
+ * frame 0 is not rendered twice; NULL otherwise (also on error). */
+static GstBuffer *
+start_readout (GstNanoBraggSrc * self, gint64 frame, GError ** error)
+{
+  const NbModel *m = self->model;
+  double gain = self->params.int_scale;
+  gboolean have_frame0 = FALSE;
+  GstBuffer *buf = NULL;
+
+  if (gain <= 0.0) {
+    if (self->series_scale <= 0.0) {
+      if (!series_scale_from_frame0 (self, error))
+        return NULL;
+      have_frame0 = TRUE;
+    }
+    gain = self->series_scale;
+  }
+  nb_readout_from_params (&self->params, gain, counts_format (self),
+      &self->readout);
+  if (!nb_readout_check (&self->readout, readout_property_names, error)
+      || !nb_backend_set_readout (self->backend, &self->readout,
+          counts_format (self), error))
+    return NULL;
+  self->readout_ready = TRUE;
+  GST_INFO_OBJECT (self, "counts read out by the %s backend%s",
+      self->backend->ops->name, self->backend->host_readout ?
+      " on the host" : " on its device");
+  if (have_frame0 && frame == 0) {
+    GstMapInfo map;
+    buf = acquire_frame_buffer (self, error);
+    if (buf == NULL)
+      return NULL;
+    if (self->readout_work == NULL)
+      self->readout_work = nb_readout_work_new (self->params.num_threads);
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    nb_readout_frame (self->readout_work, &self->readout, &m->det, 0,
+        self->scratch, counts_format (self), map.data, NULL);
+    gst_buffer_unmap (buf, &map);
+  }
+  return buf;
+}
+
+/* Little-endian samples of @bytes per pixel, in place, on a big-endian
+ * host. */
+static void
+to_little_endian (guint8 * data, gsize npix, gsize bytes)
+{
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  for (gsize i = 0; i < npix; i++)
+    if (bytes == 4)
+      ((guint32 *) data)[i] = GUINT32_SWAP_LE_BE (((guint32 *) data)[i]);
+    else
+      ((guint16 *) data)[i] = GUINT16_SWAP_LE_BE (((guint16 *) data)[i]);
+#else
+  (void) data;
+  (void) npix;
+  (void) bytes;
+#endif
+}
+
+/* Counts of the counter readout, made by the backend (on its device where
+ * it has one), lent or copied into a pool buffer. */
+static GstBuffer *
+render_counts (GstNanoBraggSrc * self, gint64 frame, GError ** error)
+{
+  const NbModel *m = self->model;
+  gsize npix = (gsize) m->det.fpixels * m->det.spixels;
+  gsize bytes = npix * nb_backend_pixel_bytes (self->backend);
+  GstBuffer *buf = NULL;
+  GstMapInfo map;
+
+  if (!self->readout_ready) {
+    GError *why = NULL;
+    buf = start_readout (self, frame, &why);
+    if (why != NULL) {
+      g_propagate_error (error, why);
+      return NULL;
+    }
+    bytes = npix * nb_backend_pixel_bytes (self->backend);
+  }
+  if (buf == NULL) {
+    if (!submit_ahead (self, frame, error))
+      return NULL;
+    if (frames_lent (self)) {
+      GError *why = NULL;
+      NbLentFrame *lent = nb_backend_lend (self->backend, frame, NULL, &why);
+      if (why != NULL) {
+        g_propagate_error (error, why);
+        return NULL;
+      }
+      if (lent != NULL)
+        buf = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
+            (gpointer) lent->image, bytes, 0, bytes, lent,
+            (GDestroyNotify) nb_lent_frame_release);
+    }
+  }
+  if (buf == NULL) {
+    buf = acquire_frame_buffer (self, error);
+    if (buf == NULL)
+      return NULL;
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    if (!nb_backend_fetch (self->backend, frame, (float *) map.data, NULL,
+            error)) {
+      gst_buffer_unmap (buf, &map);
+      gst_buffer_unref (buf);
+      return NULL;
+    }
+    to_little_endian (map.data, npix, nb_backend_pixel_bytes (self->backend));
+    gst_buffer_unmap (buf, &map);
+  }
+  gst_nb_frame_meta_add (buf, m, frame, self->readout.gain,
+      self->readout.adc_offset);
+  gst_nb_frame_meta_add_readout (buf, &self->readout, NB_NOISE_RNG_COUNTER,
+      self->frame_format == GST_NB_FRAMES_COUNTS_S32 ? "S32LE" : "GRAY16_LE");
+  return buf;
+}
+
 static GstBuffer *
 render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
 {
@@ -1239,20 +1482,20 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   GstBuffer *buf;
   GstMapInfo map;
   double scale = self->params.int_scale, adc = self->params.adc_offset;
-  gint64 end = self->stop_frame;
 
-  if (self->gray16 && scale <= 0.0 && self->series_scale <= 0.0
-      && frame != 0 && !series_scale_from_frame0 (self, error))
+  if (self->frame_format != GST_NB_FRAMES_PHOTONS
+      && self->params.noise_rng == NB_NOISE_RNG_COUNTER)
+    return render_counts (self, frame, error);
+
+  /* photons, or 16-bit counts from nanoBragg's generator */
+  if (self->frame_format == GST_NB_FRAMES_COUNTS_GRAY16 && scale <= 0.0
+      && self->series_scale <= 0.0 && frame != 0
+      && !series_scale_from_frame0 (self, error))
+    return NULL;
+  if (!submit_ahead (self, frame, error))
     return NULL;
 
-  /* keep the device busy: the next frames render while this one goes out */
-  if (self->num_frames_cached >= 0 && (end < 0
-          || self->num_frames_cached < end))
-    end = self->num_frames_cached;
-  if (!nb_backend_submit_ahead (self->backend, frame, end, error))
-    return NULL;
-
-  if (!self->gray16 && frames_lent (self)) {
+  if (self->frame_format == GST_NB_FRAMES_PHOTONS && frames_lent (self)) {
     /* zero copy: the device backend's pinned frame itself goes downstream
      * (read-only; it returns to the backend when the buffer is freed) */
     gsize bytes = npix * sizeof (float);
@@ -1271,13 +1514,10 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
     }
     GST_LOG_OBJECT (self, "downstream holds every lent frame: copying");
   }
-  if (!self->gray16) {
-    if (gst_buffer_pool_acquire_buffer (self->pool, &buf, NULL) !=
-        GST_FLOW_OK) {
-      g_set_error (error, NB_ERROR, NB_ERROR_BACKEND,
-          "no frame buffer available");
+  if (self->frame_format == GST_NB_FRAMES_PHOTONS) {
+    buf = acquire_frame_buffer (self, error);
+    if (buf == NULL)
       return NULL;
-    }
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
     /* the frame goes straight into the outgoing buffer */
     if (!nb_backend_fetch (self->backend, frame, (float *) map.data, NULL,
@@ -1286,11 +1526,7 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
       gst_buffer_unref (buf);
       return NULL;
     }
-#if G_BYTE_ORDER == G_BIG_ENDIAN
-    for (gsize i = 0; i < npix; i++)
-      ((guint32 *) map.data)[i] =
-          GUINT32_SWAP_LE_BE (((guint32 *) map.data)[i]);
-#endif
+    to_little_endian (map.data, npix, sizeof (float));
     gst_buffer_unmap (buf, &map);
     gst_nb_frame_meta_add (buf, m, frame, 1.0, 0.0);
     return buf;
@@ -1311,13 +1547,50 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   } else {
     nb_image_to_counts (m, self->scratch, scale, adc, self->counts);
   }
-  buf = gst_buffer_new_allocate (NULL, npix * sizeof (guint16), NULL);
+  buf = acquire_frame_buffer (self, error);
+  if (buf == NULL)
+    return NULL;
   gst_buffer_map (buf, &map, GST_MAP_WRITE);
   for (gsize i = 0; i < npix; i++)
     GST_WRITE_UINT16_LE (map.data + 2 * i, self->counts[i]);
   gst_buffer_unmap (buf, &map);
   gst_nb_frame_meta_add (buf, m, frame, scale, adc);
+  {
+    NbReadout legacy;
+    nb_readout_from_params (&self->params, scale, NB_COUNTS_U16, &legacy);
+    gst_nb_frame_meta_add_readout (buf, &legacy, NB_NOISE_RNG_NANOBRAGG,
+        "GRAY16_LE");
+  }
   return buf;
+}
+
+/* A trace line saying which readout makes the counts of @frame (before
+ * the pixels' lines, so that a trace says how its frame was read out). */
+static void
+append_readout_line (GstNanoBraggSrc * self, gint64 frame, GString * text)
+{
+  const NbParams *p = &self->params;
+  double gain = p->int_scale > 0.0 ? p->int_scale : self->series_scale;
+  gchar gain_text[G_ASCII_DTOSTR_BUF_SIZE] = "auto";
+  NbReadout r;
+
+  if (self->readout_ready)
+    r = self->readout;
+  else
+    nb_readout_from_params (p, gain, counts_format (self), &r);
+  /* a trace pushed before frame 0 of scale=0 precedes its scale */
+  if (r.gain > 0.0)
+    g_ascii_formatd (gain_text, sizeof (gain_text), "%.17g", r.gain);
+  g_string_append_printf (text, "TRACE_READOUT frame=%" G_GINT64_FORMAT
+      " format=%s noise-rng=%s poisson=%d seed=%" G_GUINT64_FORMAT
+      " gain=%s adc-offset=%.17g read-noise=%.17g psf-fwhm=%.17g "
+      "calibration-error=%.17g calibration-seed=%" G_GUINT64_FORMAT
+      " count-cutoff=%.17g masked-value=%d\n", frame,
+      self->frame_format == GST_NB_FRAMES_COUNTS_S32 ? "S32LE" : "GRAY16_LE",
+      p->noise_rng == NB_NOISE_RNG_COUNTER ? "counter" : "nanobragg",
+      r.poisson, (guint64) r.seed, gain_text, r.adc_offset, r.read_noise,
+      r.psf_fwhm, r.calibration_error, (guint64) r.calibration_seed,
+      r.cutoff, (int) r.masked_value);
 }
 
 /* The trace pad's content for @frame: text, a map, or NULL (send a GAP). */
@@ -1351,6 +1624,8 @@ render_trace (GstNanoBraggSrc * self, gint64 frame, GError ** error)
       t[i] = nb_trace_pixel_new (g_array_index (self->trace_coords, int,
               2 * i), g_array_index (self->trace_coords, int, 2 * i + 1));
     ok = nb_backend_trace (self->backend, frame, t, n, error);
+    if (ok && self->frame_format != GST_NB_FRAMES_PHOTONS)
+      append_readout_line (self, frame, text);
     for (int i = 0; ok && i < n; i++)
       nb_trace_format (m, t[i], text);
     for (int i = 0; i < n; i++)

@@ -22,6 +22,13 @@ GType gst_nb_trace_map_get_type (void);
 
 GST_ELEMENT_REGISTER_DECLARE (nanobraggsrc);
 
+/* What the src pad carries (negotiated). */
+typedef enum {
+  GST_NB_FRAMES_PHOTONS,        /* video/x-diffraction F32LE */
+  GST_NB_FRAMES_COUNTS_S32,     /* video/x-diffraction S32LE */
+  GST_NB_FRAMES_COUNTS_GRAY16   /* video/x-raw GRAY16_LE */
+} GstNbFrameFormat;
+
 struct _GstNanoBraggSrc
 {
   GstElement parent;
@@ -46,8 +53,9 @@ struct _GstNanoBraggSrc
   NbModel *model;
   NbBackend *backend;
   GArray *trace_coords;         /* pairs of ints: slow, fast */
-  float *scratch;               /* float frame for GRAY16 conversion */
-  GstBufferPool *pool;          /* F32LE frame buffers */
+  float *scratch;               /* a float frame: nanobragg-noise counts,
+                                 * frame 0 for the series scale */
+  GstBufferPool *pool;          /* frame buffers of the negotiated format */
   /* properties as they were at start: the stream uses these */
   gint64 num_frames_cached;
   gint run_fps_n, run_fps_d;
@@ -57,7 +65,10 @@ struct _GstNanoBraggSrc
   guint16 *counts;
 
   /* streaming state (stream lock, or object lock where noted) */
-  gboolean gray16;              /* negotiated src format */
+  GstNbFrameFormat frame_format;        /* negotiated src format */
+  gboolean readout_ready;       /* the backend reads frames out as counts */
+  NbReadout readout;            /* ... with these parameters */
+  NbReadoutWork *readout_work;  /* frame 0 read out on the host (scale=0) */
   gboolean started;             /* stream-start/caps sent */
   gboolean need_segment;
   GstSegment segment;           /* TIME */

@@ -87,6 +87,31 @@ gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * m, gint64 frame,
   add_detector_vectors (s, &m->det);
 }
 
+void
+gst_nb_frame_meta_add_readout (GstBuffer * buffer, const NbReadout * r,
+    NbNoiseRng rng, const char *format)
+{
+  GstCustomMeta *meta = gst_buffer_get_custom_meta (buffer,
+      GST_NB_FRAME_META_NAME);
+  GstStructure *s;
+
+  g_return_if_fail (meta != NULL);
+  s = gst_custom_meta_get_structure (meta);
+  gst_structure_set (s,
+      "counts-format", G_TYPE_STRING, format,
+      "noise-rng", G_TYPE_STRING,
+      rng == NB_NOISE_RNG_COUNTER ? "counter" : "nanobragg",
+      "poisson", G_TYPE_BOOLEAN, r->poisson,
+      "seed", G_TYPE_UINT64, (guint64) r->seed,
+      "gain", G_TYPE_DOUBLE, r->gain,
+      "read-noise", G_TYPE_DOUBLE, r->read_noise,
+      "psf-fwhm", G_TYPE_DOUBLE, r->psf_fwhm,
+      "calibration-error", G_TYPE_DOUBLE, r->calibration_error,
+      "calibration-seed", G_TYPE_UINT64, (guint64) r->calibration_seed,
+      "count-cutoff", G_TYPE_DOUBLE, r->cutoff,
+      "masked-value", G_TYPE_INT, (gint) r->masked_value, NULL);
+}
+
 const GstStructure *
 gst_nb_frame_meta_get (GstBuffer * buffer)
 {

@@ -15,6 +15,12 @@
  *   and columns), beam-vector-x/y/z (unit, the direction the beam
  *   travels), curved-detector (gboolean).  Pixel (f, s) has its centre at
  *   pix0 + (f + 0.5) p fast + (s + 0.5) p slow, p = pixel-size / 1000.
+ * Count frames also carry the readout that made them
+ * (gst_nb_frame_meta_add_readout): counts-format (string), noise-rng
+ * (string: counter or nanobragg), poisson (gboolean), seed (guint64),
+ * gain (counts per photon), read-noise (counts), psf-fwhm (pixels),
+ * calibration-error, calibration-seed (guint64), count-cutoff (counts),
+ * masked-value (gint).
  * Tagged "video" and "size": elements that scale or crop drop it. */
 #ifndef GST_NB_FRAME_META_H
 #define GST_NB_FRAME_META_H
@@ -22,6 +28,7 @@
 #include <gst/gst.h>
 #include "nb_smv.h"
 #include "nb_model.h"
+#include "nb_readout.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +39,11 @@ void gst_nb_frame_meta_register (void);
 /* Adds the meta for frame @frame of @model to @buffer. */
 void gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * model,
     gint64 frame, double scale, double adc_offset);
+
+/* Records in @buffer's meta (added first) the readout that made its
+ * counts of @format ("S32LE", "GRAY16_LE"). */
+void gst_nb_frame_meta_add_readout (GstBuffer * buffer,
+    const NbReadout * readout, NbNoiseRng rng, const char *format);
 
 /* The meta's structure, or NULL. */
 const GstStructure *gst_nb_frame_meta_get (GstBuffer * buffer);

@@ -41,6 +41,12 @@ DEFINE_ENUM (gst_nb_interpolate_get_type, "GstNbInterpolate",
     {NB_INTERPOLATE_OFF, "Nearest F(hkl)", "off"},
     {NB_INTERPOLATE_ON, "Tricubic interpolation of F(hkl)", "on"},
     {NB_INTERPOLATE_AUTO, "Tricubic when any of Na, Nb, Nc <= 2", "auto"})
+DEFINE_ENUM (gst_nb_noise_rng_get_type, "GstNbNoiseRng",
+    {NB_NOISE_RNG_NANOBRAGG, "nanoBragg's serial generator (CPU, GRAY16_LE "
+          "only): frame 0 byte-exact with nanoBragg's -noisefile",
+        "nanobragg"},
+    {NB_NOISE_RNG_COUNTER, "Philox keyed by seed, frame and pixel: the "
+          "same counts on CPU and GPU, for any threads", "counter"})
 DEFINE_ENUM (gst_nb_precision_get_type, "GstNbPrecision",
     {NB_PRECISION_FLOAT64, "Double precision (parity with nanoBragg)",
         "float64"},
@@ -193,14 +199,34 @@ static const Prop props[] = {
       1000000},
   {"phi-carryover", "Reproduce nanoBragg's reuse of the previous "
         "orientation at phi == 0", K_BOOL, P (phi_carryover)},
-  /* counts */
-  {"seed", "Noise seed of frame 0 (frame i uses seed + i)", K_INT, P (seed),
-      G_MININT, G_MAXINT},
-  {"scale", "Counts per photon of GRAY16 frames; 0 = auto, one scale for "
-        "the series: 55000 / the maximum of frame 0", K_DOUBLE, P (int_scale), 0, INF},
-  {"adc-offset", "ADC offset added to GRAY16 frames (counts)", K_DOUBLE,
-      P (adc_offset), -65535, 65535},
-  {"noise", "Poisson noise on GRAY16 frames", K_BOOL, P (calculate_noise)},
+  /* counts (the readout, docs/readout.md) */
+  {"noise-rng", "Generator of the noise of counts", K_ENUM, P (noise_rng),
+      0, 0, gst_nb_noise_rng_get_type},
+  {"seed", "Noise seed: the counter generator's key (frame and pixel index "
+        "are its counter); nanobragg: frame i uses seed + i", K_INT,
+      P (seed), G_MININT, G_MAXINT},
+  {"scale", "Counts per photon (gain) of count frames; 0 = auto, one scale "
+        "for the series: 55000 / the maximum of frame 0", K_DOUBLE,
+      P (int_scale), 0, INF},
+  {"adc-offset", "ADC offset added to count frames (counts; >= 0 with the "
+        "counter generator)", K_DOUBLE, P (adc_offset), -65535, 65535},
+  {"noise", "Poisson noise on count frames", K_BOOL, P (calculate_noise)},
+  {"read-noise", "Gaussian read noise sigma (counts; counter generator)",
+      K_DOUBLE, P (read_noise), 0, INF},
+  {"psf-fwhm", "Gaussian point-spread function FWHM (pixels), applied to "
+        "the photons before noise; 0 = none (counter generator)", K_DOUBLE,
+      P (psf_fwhm), 0, INF},
+  {"calibration-error", "Relative sigma of a static per-pixel gain error, "
+        "e.g. 0.01 (counter generator)", K_DOUBLE, P (calibration_error), 0,
+      INF},
+  {"calibration-seed", "Seed of the calibration error map (counter "
+        "generator)", K_INT, P (calibration_seed), G_MININT, G_MAXINT},
+  {"count-cutoff", "Saturation: higher counts read as this (counts); -1 = "
+        "the format's maximum, 65535 (GRAY16_LE) or 2147483647 (S32LE) "
+        "(counter generator)", K_DOUBLE, P (count_cutoff), -1, G_MAXINT32},
+  {"masked-value", "What masked pixels (outside roi, 0 in mask-file) read "
+        "in S32LE counts; clipped to 0..65535 in GRAY16_LE (counter "
+        "generator)", K_INT, P (masked_value), G_MININT, G_MAXINT},
   /* engine */
   {"precision", "Arithmetic of the renderer", K_ENUM, P (precision), 0, 0,
       gst_nb_precision_get_type},
@@ -240,6 +266,8 @@ gst_nb_src_settings_init (GstNbSrcSettings * s)
   s->params.mosaic_spread = 0.0;
   s->params.int_scale = 1.0;
   s->params.close_distance = 0.0;
+  /* counts that do not depend on the device, threads or sharding */
+  s->params.noise_rng = NB_NOISE_RNG_COUNTER;
   g_clear_pointer (&s->params.dump_file, g_free);
 }
 
@@ -249,6 +277,14 @@ gst_nb_src_settings_clear (GstNbSrcSettings * s)
   nb_params_clear (&s->params);
   for (int i = 0; i < NB_TEXT_COUNT; i++)
     g_clear_pointer (&s->text[i], g_free);
+}
+
+/* the seeds are gint64 in NbParams */
+static gboolean
+is_int64_field (gsize offset)
+{
+  return offset == P (seed) || offset == P (mosaic_seed)
+      || offset == P (calibration_seed);
 }
 
 static GParamSpec *
@@ -264,8 +300,8 @@ make_pspec (const Prop * p, const NbParams * d)
           G_STRUCT_MEMBER (double, d, p->offset), f);
     case K_INT:{
       double v = p->offset == P (seed) ? (double) -d->seed
-          : p->offset == P (mosaic_seed) ? (double) d->mosaic_seed
-          : G_STRUCT_MEMBER (int, d, p->offset);
+          : is_int64_field (p->offset) ? (double) G_STRUCT_MEMBER (gint64, d,
+          p->offset) : G_STRUCT_MEMBER (int, d, p->offset);
       return g_param_spec_int (name, name, p->blurb, (int) p->min,
           (int) p->max, (int) v, f);
     }
@@ -297,13 +333,6 @@ gst_nb_src_settings_install (GObjectClass * klass, guint first_id)
         make_pspec (&props[i], &defaults.params));
   gst_nb_src_settings_clear (&defaults);
   return first_id + N_PROPS;
-}
-
-/* seed and mosaic-seed are gint64 in NbParams */
-static gboolean
-is_int64_field (gsize offset)
-{
-  return offset == P (seed) || offset == P (mosaic_seed);
 }
 
 gboolean

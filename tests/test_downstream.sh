@@ -45,7 +45,7 @@ run_ok "trace map tiff" $check tiff-map "$work/hmap.tif" -30 30
 launch nanobraggsrc nanobragg-args="$ns_args" num-frames=1 ! nbsmvenc scale=20 adc-offset=25 \
   ! filesink location="$work/int.img"
 run_ok "smv from photons = golden int.img" $check smv-int "$work/int.img" "$golden/noise_seed/int.img"
-launch nanobraggsrc nanobragg-args="$ns_args -scale 1" noise=true num-frames=1 \
+launch nanobraggsrc nanobragg-args="$ns_args -scale 1" noise=true noise-rng=nanobragg num-frames=1 \
   ! video/x-raw,format=GRAY16_LE ! nbsmvenc ! filesink location="$work/noise.img"
 run_ok "smv from noisy counts = golden noise.img" cmp "$work/noise.img" "$golden/noise_seed/noise.img"
 

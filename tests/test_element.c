@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "golden_compare.h"
+#include "nb_readout.h"
 
 /* the plugin registers it; look it up by name */
 static const GstStructure *
@@ -1239,6 +1240,221 @@ test_radial_messages (void)
   gst_object_unref (pipe);
 }
 
+/* ---- counts from the counter readout (docs/readout.md) ---- */
+
+/* The element's photon frames 0 .. n-1 of SMALL @extra. */
+static GPtrArray *
+photon_frames (const char *extra, guint n)
+{
+  gchar *desc = g_strdup_printf (SMALL "num-frames=%u %s ! appsink "
+      "wait-on-eos=false name=frames sync=false", n, extra);
+  GPtrArray *s = run_pipeline (desc, NULL, NULL);
+  g_assert_cmpuint (s->len, ==, n);
+  g_free (desc);
+  return s;
+}
+
+/* The counts the readout @r gives frame @frame of @photons (48 x 40, the
+ * whole detector rendered), by the engine's readout directly. */
+static void *
+expected_counts (GstSample * photons, const NbReadout * r, guint32 frame,
+    NbCountsFormat format)
+{
+  NbDetector d;
+  GstMapInfo map;
+  GstBuffer *b = gst_sample_get_buffer (photons);
+  NbReadoutWork *w = nb_readout_work_new (1);
+  void *out = g_malloc (48 * 40 * 4);
+
+  memset (&d, 0, sizeof (d));
+  d.fpixels = 48;
+  d.spixels = 40;
+  d.roi_xmax = 47;
+  d.roi_ymax = 39;
+  gst_buffer_map (b, &map, GST_MAP_READ);
+  g_assert_cmpuint (map.size, ==, 48 * 40 * sizeof (float));
+  nb_readout_frame (w, r, &d, frame, (const float *) map.data, format, out,
+      NULL);
+  gst_buffer_unmap (b, &map);
+  nb_readout_work_free (w);
+  return out;
+}
+
+static void
+assert_counts_equal (GstSample * got, const void *want, gsize bytes)
+{
+  GstBuffer *b = gst_sample_get_buffer (got);
+  GstMapInfo map;
+  gst_buffer_map (b, &map, GST_MAP_READ);
+  g_assert_cmpmem (map.data, map.size, want, bytes);
+  gst_buffer_unmap (b, &map);
+}
+
+#define READOUT_PROPS "noise=true seed=7 scale=2 adc-offset=10 " \
+  "read-noise=1.5 psf-fwhm=1.0 calibration-error=0.02 "
+
+static void
+readout_of_props (NbReadout * r, double cutoff)
+{
+  nb_readout_init_defaults (r);
+  r->poisson = TRUE;
+  r->seed = 7;
+  r->gain = 2;
+  r->adc_offset = 10;
+  r->read_noise = 1.5;
+  r->psf_fwhm = 1.0;
+  r->calibration_error = 0.02;
+  r->calibration_seed = 1;
+  r->cutoff = cutoff;
+}
+
+/* S32LE and GRAY16_LE counts are the engine's readout of the element's own
+ * photons, frame by frame (seed, frame index, gain, offset, noise, PSF and
+ * calibration as the properties say), and the meta and the trace say so. */
+static void
+test_counts_readout (void)
+{
+  GPtrArray *photons, *counts, *counts16, *trace = NULL;
+  NbReadout r;
+  gchar *desc;
+
+  enter_inputs ();
+  photons = photon_frames ("", 3);
+  desc = g_strdup_printf (SMALL "num-frames=3 " READOUT_PROPS
+      "trace-pixels=\"10,10\" ! video/x-diffraction,format=S32LE ! appsink "
+      "wait-on-eos=false name=frames sync=false s.trace ! queue ! appsink "
+      "wait-on-eos=false name=trace sync=false");
+  counts = run_pipeline (desc, &trace, NULL);
+  g_free (desc);
+  g_assert_cmpuint (counts->len, ==, 3);
+  readout_of_props (&r, G_MAXINT32);
+  for (guint i = 0; i < 3; i++) {
+    GstSample *smp = g_ptr_array_index (counts, i);
+    const GstStructure *st = frame_meta (gst_sample_get_buffer (smp));
+    GstCaps *caps = gst_sample_get_caps (smp);
+    void *want = expected_counts (g_ptr_array_index (photons, i), &r, i,
+        NB_COUNTS_S32);
+    double gain;
+    guint64 seed;
+    assert_counts_equal (smp, want, 48 * 40 * 4);
+    g_free (want);
+    g_assert_cmpstr (gst_structure_get_string (gst_caps_get_structure (caps,
+                0), "format"), ==, "S32LE");
+    g_assert_cmpstr (gst_structure_get_string (st, "noise-rng"), ==,
+        "counter");
+    g_assert_cmpstr (gst_structure_get_string (st, "counts-format"), ==,
+        "S32LE");
+    g_assert_true (gst_structure_get_double (st, "gain", &gain));
+    g_assert_cmpfloat (gain, ==, 2.0);
+    g_assert_true (gst_structure_get_uint64 (st, "seed", &seed));
+    g_assert_cmpuint (seed, ==, 7);
+  }
+  g_assert_cmpuint (trace->len, ==, 3);
+  {
+    GstBuffer *b = gst_sample_get_buffer (g_ptr_array_index (trace, 1));
+    GstMapInfo map;
+    gchar *text;
+    gst_buffer_map (b, &map, GST_MAP_READ);
+    text = g_strndup ((const char *) map.data, map.size);
+    gst_buffer_unmap (b, &map);
+    g_assert_nonnull (strstr (text, "TRACE_READOUT frame=1 format=S32LE "
+            "noise-rng=counter poisson=1 seed=7 gain=2 adc-offset=10 "
+            "read-noise=1.5 psf-fwhm=1 calibration-error=0.02"));
+    g_free (text);
+  }
+
+  desc = g_strdup_printf (SMALL "num-frames=3 " READOUT_PROPS
+      "! video/x-raw,format=GRAY16_LE ! appsink wait-on-eos=false "
+      "name=frames sync=false");
+  counts16 = run_pipeline (desc, NULL, NULL);
+  g_free (desc);
+  readout_of_props (&r, 65535);
+  for (guint i = 0; i < 3; i++) {
+    void *want = expected_counts (g_ptr_array_index (photons, i), &r, i,
+        NB_COUNTS_U16);
+    assert_counts_equal (g_ptr_array_index (counts16, i), want, 48 * 40 * 2);
+    g_free (want);
+  }
+  g_ptr_array_unref (photons);
+  g_ptr_array_unref (counts);
+  g_ptr_array_unref (counts16);
+  g_ptr_array_unref (trace);
+}
+
+/* scale=0 with the counter readout: the gain is the series scale from
+ * frame 0 in every frame; frame 0 (read out from the photons rendered for
+ * the scale) and later frames (read out by the backend) are both the
+ * engine's readout at that gain. */
+static void
+test_counts_auto_scale (void)
+{
+  GPtrArray *photons, *counts;
+  NbReadout r;
+  GstMapInfo map;
+  double max0 = 0;
+  GstBuffer *b;
+
+  enter_inputs ();
+  photons = photon_frames ("", 3);
+  b = gst_sample_get_buffer (g_ptr_array_index (photons, 0));
+  gst_buffer_map (b, &map, GST_MAP_READ);
+  for (gsize i = 0; i < map.size / 4; i++)
+    max0 = MAX (max0, ((const float *) map.data)[i]);
+  gst_buffer_unmap (b, &map);
+  counts = run_pipeline (SMALL "num-frames=3 noise=true seed=3 scale=0 "
+      "! video/x-diffraction,format=S32LE ! appsink wait-on-eos=false "
+      "name=frames sync=false", NULL, NULL);
+  g_assert_cmpuint (counts->len, ==, 3);
+  nb_readout_init_defaults (&r);
+  r.poisson = TRUE;
+  r.seed = 3;
+  r.adc_offset = 40;            /* nanoBragg's default -adc */
+  r.gain = 55000.0 / max0;
+  for (guint i = 0; i < 3; i++) {
+    GstSample *smp = g_ptr_array_index (counts, i);
+    void *want = expected_counts (g_ptr_array_index (photons, i), &r, i,
+        NB_COUNTS_S32);
+    double gain;
+    g_assert_true (gst_structure_get_double (frame_meta
+            (gst_sample_get_buffer (smp)), "gain", &gain));
+    g_assert_cmpfloat (gain, ==, r.gain);
+    assert_counts_equal (smp, want, 48 * 40 * 4);
+    g_free (want);
+  }
+  g_ptr_array_unref (photons);
+  g_ptr_array_unref (counts);
+}
+
+/* Bad readout values, and readout stages nanoBragg's generator lacks, are
+ * errors naming the property; nanoBragg's generator offers no S32LE. */
+static void
+test_readout_errors (void)
+{
+  gchar *err = NULL;
+  GPtrArray *s;
+
+  /* (negative sigmas are outside the properties' GParamSpec ranges) */
+  expect_error ("hkl-file=dense.hkl cell=79 psf-fwhm=1000", "psf-fwhm");
+  expect_error ("hkl-file=dense.hkl cell=79 adc-offset=-5", "adc-offset");
+  expect_error ("hkl-file=dense.hkl cell=79 adc-offset=50 count-cutoff=20",
+      "count-cutoff");
+  expect_error ("hkl-file=dense.hkl cell=79 count-cutoff=10.5",
+      "count-cutoff");
+  expect_error ("hkl-file=dense.hkl cell=79 noise-rng=nanobragg "
+      "read-noise=1", "read-noise");
+  expect_error ("hkl-file=dense.hkl cell=79 noise-rng=nanobragg "
+      "psf-fwhm=1", "psf-fwhm");
+  enter_inputs ();
+  s = run_pipeline (SMALL "num-frames=1 noise-rng=nanobragg "
+      "! video/x-diffraction,format=S32LE ! appsink name=frames sync=false",
+      NULL, &err);
+  g_assert_nonnull (err);
+  g_assert_nonnull (strstr (err, "S32LE"));
+  g_assert_cmpuint (s->len, ==, 0);
+  g_free (err);
+  g_ptr_array_unref (s);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -1285,6 +1501,9 @@ main (int argc, char **argv)
   g_test_add_func ("/nanobraggsrc/enums-and-metadata",
       test_enums_and_metadata);
   g_test_add_func ("/nanobraggsrc/auto-scale-series", test_auto_scale_series);
+  g_test_add_func ("/nanobraggsrc/counts-readout", test_counts_readout);
+  g_test_add_func ("/nanobraggsrc/counts-auto-scale", test_counts_auto_scale);
+  g_test_add_func ("/nanobraggsrc/readout-errors", test_readout_errors);
   g_test_add_func ("/nbradial/messages", test_radial_messages);
   return g_test_run ();
 }
