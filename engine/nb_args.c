@@ -39,7 +39,11 @@ typedef enum {
   O_NOINTERPOLATE, O_ROUND_XTAL, O_SQUARE_XTAL, O_GAUSS_XTAL, O_TOPHAT,
   O_FUDGE, O_PRINTOUT_PIXEL, O_SEED, O_MOSAIC_SEED, O_MISSET_SEED,
   O_WATER, O_TRACE_PIXEL, O_PHI_CARRYOVER, O_THREADS, O_PRECISION, O_DEVICE,
-  O_GPU_ID
+  O_GPU_ID, O_NOISE_RNG,
+  /* the readout-only flags (-noise_rng counter), O_READOUT_NOISE first and
+   * O_MASKED_VALUE last: see is_readout_only */
+  O_READOUT_NOISE, O_PSF_FWHM, O_CALIBRATION_ERROR, O_CALIBRATION_SEED,
+  O_COUNT_CUTOFF, O_MASKED_VALUE
 } NbOpt;
 
 typedef struct {
@@ -192,6 +196,13 @@ static const NbFlag flags[] = {
   {"-mosaic_seed", O_MOSAIC_SEED, 1, "n  mosaic random seed"},
   {"-misset_seed", O_MISSET_SEED, 1, "n  seed of -misset random"},
   {"-seed", O_SEED, 1, "n  noise random seed"},
+  {"-noise_rng", O_NOISE_RNG, 1, "nanobragg|counter  generator of -noisefile (default nanobragg)"},
+  {"-readout_noise", O_READOUT_NOISE, 1, "counts  Gaussian read noise sigma (-noise_rng counter)"},
+  {"-psf_fwhm", O_PSF_FWHM, 1, "pixels  Gaussian point-spread FWHM (-noise_rng counter)"},
+  {"-calibration_error", O_CALIBRATION_ERROR, 1, "rel  static per-pixel gain error sigma, e.g. 0.01 (-noise_rng counter)"},
+  {"-calibration_seed", O_CALIBRATION_SEED, 1, "n  seed of the gain error map, default 1 (-noise_rng counter)"},
+  {"-count_cutoff", O_COUNT_CUTOFF, 1, "counts  saturation, default 65535 (-noise_rng counter)"},
+  {"-masked_value", O_MASKED_VALUE, 1, "counts  masked/out-of-ROI pixels, 0..65535, default 0 (-noise_rng counter)"},
   {"-floatfile", O_FLOATFILE, 1, "FILE  raw float32 photons"},
   {"-floatimage", O_FLOATFILE, 1, NULL},
   {"-intfile", O_INTFILE, 1, "FILE  SMV noiseless counts"},
@@ -515,6 +526,33 @@ apply_fixed (NbParams * p, const NbFlag * f, const char *const *argv, int i,
       }
       break;
     case O_GPU_ID: I1 (p->gpu_id); break;
+    case O_NOISE_RNG:
+      if (strcmp (s, "nanobragg") == 0)
+        p->noise_rng = NB_NOISE_RNG_NANOBRAGG;
+      else if (strcmp (s, "counter") == 0)
+        p->noise_rng = NB_NOISE_RNG_COUNTER;
+      else {
+        g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT,
+            "%s: '%s' is not 'nanobragg' or 'counter'", name, s);
+        return FALSE;
+      }
+      break;
+    case O_READOUT_NOISE: D1 (p->read_noise); break;
+    case O_PSF_FWHM: D1 (p->psf_fwhm); break;
+    case O_CALIBRATION_ERROR: D1 (p->calibration_error); break;
+    case O_CALIBRATION_SEED: I1 (p->calibration_seed); break;
+    case O_COUNT_CUTOFF:
+      D1 (d[1]);
+      /* a negative cutoff means "the format's maximum" inside NbParams;
+       * typed, it is an error */
+      if (d[1] < 0.0) {
+        g_set_error (error, NB_ERROR, NB_ERROR_VALUE,
+            "%s: must be >= 0 counts, got %s", name, s);
+        return FALSE;
+      }
+      p->count_cutoff = d[1];
+      break;
+    case O_MASKED_VALUE: I1 (p->masked_value); break;
     case O_CELL:
     case O_MISSET:
       g_assert_not_reached ();
@@ -563,11 +601,20 @@ apply_header_files (NbParams * p, int argc, const char *const *argv,
   return TRUE;
 }
 
+/* Flags that only the counter-based readout has: nanoBragg's generator
+ * (-noise_rng nanobragg) would silently ignore them. */
+static gboolean
+is_readout_only (NbOpt opt)
+{
+  return opt >= O_READOUT_NOISE && opt <= O_MASKED_VALUE;
+}
+
 gboolean
 nb_args_apply (NbParams * p, int argc, const char *const *argv,
     GError ** error)
 {
   int i = 0;
+  const char *readout_flag = NULL;      /* the first readout-only flag */
 
   if (!apply_header_files (p, argc, argv, error))
     return FALSE;
@@ -633,7 +680,16 @@ nb_args_apply (NbParams * p, int argc, const char *const *argv,
     }
     if (!apply_fixed (p, f, argv, i, error))
       return FALSE;
+    if (readout_flag == NULL && is_readout_only (f->opt))
+      readout_flag = arg;
     i += 1 + f->nargs;
+  }
+  /* checked after the loop: -noise_rng may come after the flag */
+  if (readout_flag != NULL && p->noise_rng != NB_NOISE_RNG_COUNTER) {
+    g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT,
+        "%s: needs -noise_rng counter (nanoBragg's generator, the default, "
+        "has no such readout stage)", readout_flag);
+    return FALSE;
   }
   return TRUE;
 }
@@ -748,6 +804,35 @@ nb_params_validate (const NbParams * p, GError ** error)
     return fail_value (error, "-cell/-mat (cell/matrix-file)",
         "no unit cell: give -cell or -mat");
   return TRUE;
+}
+
+/* The CLI's names of the readout's parameters, for nb_readout_check. */
+static const char *const cli_readout_names[NB_READOUT_N_FIELDS] = {
+  [NB_READOUT_FIELD_GAIN] = "gain (1 count per photon)",
+  [NB_READOUT_FIELD_ADC_OFFSET] = "-adc",
+  [NB_READOUT_FIELD_READ_NOISE] = "-readout_noise",
+  [NB_READOUT_FIELD_CALIBRATION_ERROR] = "-calibration_error",
+  [NB_READOUT_FIELD_PSF_FWHM] = "-psf_fwhm",
+  [NB_READOUT_FIELD_CUTOFF] = "-count_cutoff",
+};
+
+gboolean
+nb_args_noise_readout (const NbParams * p, NbReadout * readout,
+    GError ** error)
+{
+  /* 1 count per photon whatever -scale says, as nanoBragg's noise image */
+  nb_readout_from_params (p, 1.0, NB_COUNTS_U16, readout);
+  readout->poisson = TRUE;
+  /* -1, NbParams' default, is what 32-bit counts use; the 16-bit SMV
+   * writes 0 for it, and no value outside 0 .. 65535 fits */
+  if (p->masked_value != -1 && (p->masked_value < 0
+          || p->masked_value > 65535)) {
+    g_set_error (error, NB_ERROR, NB_ERROR_VALUE,
+        "-masked_value: must lie in 0 .. 65535 (the noise image is 16-bit), "
+        "got %d", p->masked_value);
+    return FALSE;
+  }
+  return nb_readout_check (readout, cli_readout_names, error);
 }
 
 void

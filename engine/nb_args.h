@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include "nb_params.h"
+#include "nb_readout.h"
 
 G_BEGIN_DECLS
 
@@ -20,6 +21,15 @@ gboolean nb_args_apply_string (NbParams * p, const char *line,
 
 /* Checks ranges after all inputs are known (names flag and property). */
 gboolean nb_params_validate (const NbParams * p, GError ** error);
+
+/* The counter-based readout of the CLI's -noisefile (-noise_rng counter):
+ * 1 count per photon (nanoBragg's noise image ignores -scale), Poisson
+ * noise, -adc, -readout_noise, -psf_fwhm, -calibration_error and _seed,
+ * -count_cutoff (default 65535), -masked_value (default: 0 in the 16-bit
+ * file), keyed by -seed.  FALSE with an error naming the flag when a value
+ * is out of range (nb_readout_check with the CLI's flag names). */
+gboolean nb_args_noise_readout (const NbParams * p, NbReadout * readout,
+    GError ** error);
 
 /* One line per flag, for --help. */
 void nb_args_print_help (FILE * out);

@@ -83,6 +83,34 @@ expect_error no-cell "no unit cell" -hkl dense.hkl -lambda 1 -detpixels 32
 expect_error unwritable-output "-floatfile: cannot write" -hkl dense.hkl "${BASE[@]}" -floatfile /nonexistent-dir/x.bin
 expect_error zero-energy "-energy" -hkl dense.hkl "${BASE[@]}" -energy 0
 
+# ---- detector readout flags (docs/readout.md): the readout-only flags
+# need -noise_rng counter; bad values name the flag.  BASE_NOISE writes a
+# noise image, so these are refused before anything is rendered. ----
+BASE_NOISE=(-cell 79 79 38 90 90 90 -lambda 1 -distance 100 -detpixels 32 -pixel 0.1 -N 3 -nopgm)
+for flag_value in "-readout_noise 1" "-psf_fwhm 1" "-calibration_error 0.01" \
+    "-calibration_seed 5" "-count_cutoff 1000" "-masked_value 0"; do
+  flag=${flag_value%% *}
+  # shellcheck disable=SC2086
+  expect_error "needs-counter$flag" "$flag: needs -noise_rng counter" \
+    -hkl dense.hkl "${BASE_NOISE[@]}" $flag_value
+  # shellcheck disable=SC2086
+  expect_error "nanobragg-rng$flag" "$flag: needs -noise_rng counter" \
+    -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter $flag_value -noise_rng nanobragg
+done
+expect_error bad-noise-rng "-noise_rng: 'philox' is not 'nanobragg' or 'counter'" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng philox
+expect_error negative-readout-noise "-readout_noise must be" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -readout_noise -1
+expect_error nan-readout-noise "-readout_noise: 'nan' is not a number" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -readout_noise nan
+expect_error negative-psf "-psf_fwhm must be" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -psf_fwhm -0.5
+expect_error wide-psf "-psf_fwhm" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -psf_fwhm 100
+expect_error negative-calibration "-calibration_error must be" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -calibration_error -0.01
+expect_error fractional-calibration-seed "-calibration_seed: '1.5' is not a whole number" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -calibration_seed 1.5
+expect_error cutoff-below-adc "-count_cutoff (30) is below -adc (40)" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -count_cutoff 30
+expect_error cutoff-fractional "-count_cutoff" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -count_cutoff 100.5
+expect_error cutoff-negative "-count_cutoff: must be >= 0 counts" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -count_cutoff -1
+expect_error masked-value-too-big "-masked_value: must lie in 0 .. 65535" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -masked_value 65536
+expect_error masked-value-negative "-masked_value: must lie in 0 .. 65535" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -masked_value -2
+expect_error negative-adc-counter "-adc must be" -hkl dense.hkl "${BASE_NOISE[@]}" -noise_rng counter -adc -5
+
 # A good run must succeed (under valgrind too) and write its files.
 good="$work/good-run"
 mkdir -p "$good"
@@ -94,6 +122,23 @@ if (cd "$good" && run -hkl dense.hkl "${BASE[@]}" -threads 2 -floatfile f.bin \
   passes=$((passes + 1))
 else
   echo "not ok - good-run"
+  sed 's/^/#   /' "$good/stderr.log"
+  fails=$((fails + 1))
+fi
+
+# A good counter-readout run (every readout flag) under valgrind too.
+good="$work/good-counter"
+mkdir -p "$good"
+cp "$INPUTS/dense.hkl" "$good/"
+if (cd "$good" && run -hkl dense.hkl "${BASE_NOISE[@]}" -threads 2 -noise_rng counter \
+      -readout_noise 2 -psf_fwhm 1.5 -calibration_error 0.01 -calibration_seed 3 \
+      -count_cutoff 5000 -masked_value 7 -roi 2 29 0 31 -noisefile n.img \
+      > stdout.log 2> stderr.log) && [ -s "$good/n.img" ] \
+    && [ ! -s "$good/stderr.log" ]; then
+  echo "ok - good-counter-run"
+  passes=$((passes + 1))
+else
+  echo "not ok - good-counter-run"
   sed 's/^/#   /' "$good/stderr.log"
   fails=$((fails + 1))
 fi

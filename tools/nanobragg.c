@@ -45,6 +45,26 @@ check_writable (const char *flag, const char *path, GError ** error)
   return ok;
 }
 
+/* The -noisefile of -noise_rng counter: the engine's readout of frame 0
+ * (a CLI run is one frame) on the photons already rendered.  On the host:
+ * the CLI needs the photons here anyway (-floatfile, -intfile, the
+ * statistics), and the counts are the bits a device readout would give
+ * (nb_readout_pixel.h), so a second, device-side render would only cost. */
+static void
+counter_noise_image (const NbModel * m, const NbReadout * readout,
+    int threads, const float *image, guint16 * counts)
+{
+  NbReadoutWork *work = nb_readout_work_new (threads);
+  NbReadoutStats st;
+
+  nb_readout_frame (work, readout, &m->det, 0, image, NB_COUNTS_U16, counts,
+      &st);
+  nb_readout_work_free (work);
+  printf ("%.0f counts on noise image (counter readout, frame 0; %"
+      G_GINT64_FORMAT " overloads, %" G_GINT64_FORMAT " masked pixels)\n",
+      st.total, st.overloads, st.masked);
+}
+
 /* The -trace_pixel records of frame 0, in nanoBragg's trace format. */
 static gboolean
 print_traces (NbBackend * backend, const NbParams * p, GError ** error)
@@ -79,6 +99,7 @@ main (int argc, char **argv)
   float *image = NULL;
   guint16 *counts = NULL;
   NbSmvHeader header;
+  NbReadout readout;
   double omega_sum = 0.0, scale, pgm_scale;
   gsize npix;
   int status = 0;
@@ -92,8 +113,15 @@ main (int argc, char **argv)
     }
 
   nb_params_init (&params);
+  nb_readout_init_defaults (&readout);
   if (!nb_args_apply (&params, argc - 1, (const char *const *) argv + 1,
           &error)) {
+    status = fail (NULL, error, 2);
+    goto out;
+  }
+  /* bad readout values are refused before anything is rendered */
+  if (params.noise_rng == NB_NOISE_RNG_COUNTER
+      && !nb_args_noise_readout (&params, &readout, &error)) {
     status = fail (NULL, error, 2);
     goto out;
   }
@@ -120,6 +148,12 @@ main (int argc, char **argv)
     printf ("\n  noise image paramters:\n  seed: %ld\n"
         "  water droplet size: %g m\n", (long) params.seed,
         model->water_size);
+  if (params.calculate_noise && params.noise_rng == NB_NOISE_RNG_COUNTER)
+    printf ("  noise generator: counter (Philox, frame 0); read noise %g "
+        "counts, PSF FWHM %g pixels, calibration error %g (seed %"
+        G_GINT64_FORMAT "), count cutoff %g\n", readout.read_noise,
+        readout.psf_fwhm, readout.calibration_error, params.calibration_seed,
+        readout.cutoff);
   fflush (stdout);
 
   {
@@ -200,12 +234,16 @@ main (int argc, char **argv)
     }
   }
 
-  if (params.calculate_noise) {
+  if (params.calculate_noise && params.noise_rng == NB_NOISE_RNG_COUNTER)
+    counter_noise_image (model, &readout, params.num_threads, image, counts);
+  else if (params.calculate_noise) {
     int overloads = 0;
     double photons = nb_image_to_noise (model, image, (long) params.seed,
         1.0, params.adc_offset, counts, &overloads);
     printf ("%.0f photons on noise image (%d overloads)\n", photons,
         overloads);
+  }
+  if (params.calculate_noise) {
     printf ("writing %s as 2-byte integers\n", params.noise_file);
     if (!nb_smv_write (params.noise_file, &header, counts, &error)) {
       status = fail ("-noisefile", error, 1);
