@@ -156,7 +156,7 @@ typedef struct {
   const char *roi;              /* the -roi among @flags, or NULL */
 } CounterCase;
 
-#define GOLDEN_SEED ((uint64_t) (-(gint64) 98765))      /* -seed 98765 */
+#define GOLDEN_SEED ((uint64_t) 98765)       /* -seed 98765: the key */
 
 static const CounterCase counter_cases[] = {
   /* defaults: 1 count per photon (not -scale 20), -adc 25, Poisson only,
@@ -177,7 +177,7 @@ static const CounterCase counter_cases[] = {
   /* the readout flags before -noise_rng, a new seed, PSF alone */
   {"-psf_fwhm 2.5 -noise_rng counter -seed 4242 -threads 1",
         {.gain = 1.0, .adc_offset = 25.0, .poisson = 1,
-          .seed = (uint64_t) (-(gint64) 4242), .calibration_seed = 1,
+          .seed = 4242, .calibration_seed = 1,
           .psf_fwhm = 2.5, .cutoff = 65535.0, .masked_value = -1}, NULL},
 };
 
