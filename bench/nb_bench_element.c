@@ -1,10 +1,16 @@
 /* nb_bench_element - frames per second of `nanobraggsrc ! fakesink`,
- * timed inside the pipeline from the first frame to the last, so plugin
- * loading, model set-up and device start-up stay out of the figure (the
- * engine-alone figure of nb_bench --frames is timed the same way).
+ * or of `nanobraggsrc PROPS ! CAPS ! DOWNSTREAM ! fakesink`, timed inside
+ * the pipeline from the first frame to the last, so plugin loading, model
+ * set-up and device start-up stay out of the figure (the engine-alone
+ * figure of nb_bench --frames is timed the same way).
  *
  *   nb_bench_element [--device auto|cpu|cuda] [--precision float64|float32]
- *                    [--frames F] ARGS_FILE INPUTS_DIR
+ *                    [--frames F] [--set PROPS] [--caps CAPS]
+ *                    [--downstream ELEMENTS] ARGS_FILE INPUTS_DIR
+ *
+ * PROPS: more nanobraggsrc properties ("noise=true read-noise=2");
+ * CAPS: the src pad's caps ("video/x-diffraction,format=S32LE");
+ * ELEMENTS: a gst-launch chain after them ("nbsmvenc", "nbview ! ...").
  *
  * ARGS_FILE holds one nanoBragg command line, given to the element's
  * nanobragg-args; file names in it are resolved in INPUTS_DIR.  The
@@ -34,12 +40,19 @@ main (int argc, char **argv)
 {
   int frames = 100;
   const char *precision = "float32", *device = "cuda";
+  const char *props = "", *caps = NULL, *downstream = NULL;
   GOptionEntry entries[] = {
     {"device", 'd', 0, G_OPTION_ARG_STRING, &device, "auto, cpu or cuda",
         "D"},
     {"precision", 'p', 0, G_OPTION_ARG_STRING, &precision,
         "float64 or float32", "P"},
     {"frames", 'f', 0, G_OPTION_ARG_INT, &frames, "frames to stream", "F"},
+    {"set", 's', 0, G_OPTION_ARG_STRING, &props, "more nanobraggsrc "
+          "properties", "PROPS"},
+    {"caps", 'c', 0, G_OPTION_ARG_STRING, &caps, "caps of the src pad",
+        "CAPS"},
+    {"downstream", 'e', 0, G_OPTION_ARG_STRING, &downstream, "elements "
+          "between the source and fakesink", "ELEMENTS"},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("ARGS_FILE INPUTS_DIR");
@@ -47,6 +60,7 @@ main (int argc, char **argv)
   gchar *line = NULL;
   GstElement *pipe, *src, *sink;
   GstMessage *msg;
+  gchar *desc;
   Count count = { 0 };
   int status = 0;
 
@@ -65,25 +79,26 @@ main (int argc, char **argv)
     return 2;
   }
 
-  pipe = gst_pipeline_new (NULL);
-  src = gst_element_factory_make ("nanobraggsrc", NULL);
-  sink = gst_element_factory_make ("fakesink", NULL);
-  if (src == NULL || sink == NULL) {
-    fprintf (stderr, "nb_bench_element: nanobraggsrc or fakesink missing "
-        "(is GST_PLUGIN_PATH set?)\n");
+  desc = g_strdup_printf ("nanobraggsrc name=src %s %s%s %s%s ! fakesink "
+      "name=sink", props, caps ? "! " : "", caps ? caps : "",
+      downstream ? "! " : "", downstream ? downstream : "");
+  pipe = gst_parse_launch (desc, &error);
+  if (pipe == NULL || error != NULL) {
+    fprintf (stderr, "nb_bench_element: %s: %s (is GST_PLUGIN_PATH set?)\n",
+        desc, error ? error->message : "cannot build");
     return 2;
   }
+  g_free (desc);
+  src = gst_bin_get_by_name (GST_BIN (pipe), "src");
+  sink = gst_bin_get_by_name (GST_BIN (pipe), "sink");
   g_object_set (src, "nanobragg-args", g_strstrip (line), "num-frames",
       frames, NULL);
   gst_util_set_object_arg (G_OBJECT (src), "device", device);
   gst_util_set_object_arg (G_OBJECT (src), "precision", precision);
   g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
   g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), &count);
-  gst_bin_add_many (GST_BIN (pipe), src, sink, NULL);
-  if (!gst_element_link_pads (src, "src", sink, "sink")) {
-    fprintf (stderr, "nb_bench_element: cannot link\n");
-    return 2;
-  }
+  gst_object_unref (src);
+  gst_object_unref (sink);
 
   gst_element_set_state (pipe, GST_STATE_PLAYING);
   msg = gst_bus_timed_pop_filtered (GST_ELEMENT_BUS (pipe),

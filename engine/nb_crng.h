@@ -10,7 +10,8 @@
  *
  * Poisson sampling is exact in distribution (up to double rounding in
  * the acceptance tests) for every mean:
- * - mean < 10: inversion of the cumulative distribution, one uniform;
+ * - mean < 10: inversion of the cumulative distribution, one uniform
+ *   (u <= 1 - mean reads 0 without forming e^-mean);
  * - 10 <= mean < 2^52: PTRS, Hormann's transformed rejection with
  *   squeeze ("The transformed rejection method for generating Poisson
  *   random variables", Insurance: Mathematics and Economics 12, 1993),
@@ -153,7 +154,13 @@ nb_crng_poisson (NbCrng * g, double lambda)
     return 0.0;
   if (lambda < NB_CRNG_POISSON_SMALL) {
     double u = nb_crng_uniform (g);
-    double p = nb_dm_exp (-lambda), cdf = p, k = 0.0;
+    double p, cdf, k = 0.0;
+    /* e^-lambda > 1 - lambda: most pixels of a diffraction frame are dim
+     * and read 0 without the exponential */
+    if (u <= 1.0 - lambda)
+      return 0.0;
+    p = nb_dm_exp (-lambda);
+    cdf = p;
     /* past k = 100 the terms of a mean below 10 are under 1e-60: the
      * bound only stops a cumulative sum that rounding left below u */
     while (u > cdf && k < 100.0) {
