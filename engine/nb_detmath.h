@@ -147,22 +147,24 @@ nb_dm_exp (double x)
 {
   double k = nb_dm_floor (NB_DM_MUL (x, 1.44269504088896340736) + 0.5);
   double r = (x - NB_DM_MUL (k, NB_DM_LN2_HI)) - NB_DM_MUL (k, NB_DM_LN2_LO);
-  /* Taylor series of e^r, |r| <= ln2/2: degree 14 leaves < 1e-18 */
-  double p = 1.0 / 87178291200.0;
-  p = NB_DM_MUL (p, r) + 1.0 / 6227020800.0;
-  p = NB_DM_MUL (p, r) + 1.0 / 479001600.0;
-  p = NB_DM_MUL (p, r) + 1.0 / 39916800.0;
-  p = NB_DM_MUL (p, r) + 1.0 / 3628800.0;
-  p = NB_DM_MUL (p, r) + 1.0 / 362880.0;
-  p = NB_DM_MUL (p, r) + 1.0 / 40320.0;
-  p = NB_DM_MUL (p, r) + 1.0 / 5040.0;
-  p = NB_DM_MUL (p, r) + 1.0 / 720.0;
-  p = NB_DM_MUL (p, r) + 1.0 / 120.0;
-  p = NB_DM_MUL (p, r) + 1.0 / 24.0;
-  p = NB_DM_MUL (p, r) + 1.0 / 6.0;
-  p = NB_DM_MUL (p, r) + 0.5;
-  p = NB_DM_MUL (p, r) + 1.0;
-  p = NB_DM_MUL (p, r) + 1.0;
+  /* Taylor series of e^r, |r| <= ln2/2: degree 14 leaves < 1e-18.
+   * Estrin's scheme (pairs, then pairs of pairs) rather than Horner's: a
+   * quarter of the dependent multiply-adds, the same tree on every
+   * device */
+  double r2 = NB_DM_MUL (r, r), r4 = NB_DM_MUL (r2, r2);
+  double r8 = NB_DM_MUL (r4, r4);
+  double q0 = 1.0 + r;
+  double q1 = 0.5 + NB_DM_MUL (1.0 / 6.0, r);
+  double q2 = 1.0 / 24.0 + NB_DM_MUL (1.0 / 120.0, r);
+  double q3 = 1.0 / 720.0 + NB_DM_MUL (1.0 / 5040.0, r);
+  double q4 = 1.0 / 40320.0 + NB_DM_MUL (1.0 / 362880.0, r);
+  double q5 = 1.0 / 3628800.0 + NB_DM_MUL (1.0 / 39916800.0, r);
+  double q6 = 1.0 / 479001600.0 + NB_DM_MUL (1.0 / 6227020800.0, r);
+  double q7 = 1.0 / 87178291200.0;
+  double s0 = q0 + NB_DM_MUL (q1, r2), s1 = q2 + NB_DM_MUL (q3, r2);
+  double s2 = q4 + NB_DM_MUL (q5, r2), s3 = q6 + NB_DM_MUL (q7, r2);
+  double p = (s0 + NB_DM_MUL (s1, r4)) + NB_DM_MUL (s2 + NB_DM_MUL (s3, r4),
+      r8);
   /* p 2^k in two exact steps where 2^k alone would not be normal (the
    * second multiply rounds once, as ldexp does) */
   if (k < -1021.0)
