@@ -1417,16 +1417,57 @@ to_little_endian (guint8 * data, gsize npix, gsize bytes)
 #endif
 }
 
-/* Counts of the counter readout, made by the backend (on its device where
- * it has one), lent or copied into a pool buffer. */
+/* Frame @frame as the backend delivers it (photons, or counts once it
+ * reads out), after submitting the frames that follow: zero copy where
+ * the backend lends its (pinned) frame, which goes downstream read-only
+ * and returns to the backend when the buffer is freed; else fetched
+ * straight into a pool buffer. */
 static GstBuffer *
-render_counts (GstNanoBraggSrc * self, gint64 frame, GError ** error)
+take_backend_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
 {
   const NbModel *m = self->model;
   gsize npix = (gsize) m->det.fpixels * m->det.spixels;
-  gsize bytes = npix * nb_backend_pixel_bytes (self->backend);
-  GstBuffer *buf = NULL;
+  gsize pixel_bytes = nb_backend_pixel_bytes (self->backend);
+  gsize bytes = npix * pixel_bytes;
+  GstBuffer *buf;
   GstMapInfo map;
+
+  if (!submit_ahead (self, frame, error))
+    return NULL;
+  if (frames_lent (self)) {
+    GError *why = NULL;
+    NbLentFrame *lent = nb_backend_lend (self->backend, frame, NULL, &why);
+    if (lent != NULL)
+      return gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
+          (gpointer) lent->image, bytes, 0, bytes, lent,
+          (GDestroyNotify) nb_lent_frame_release);
+    if (why != NULL) {
+      g_propagate_error (error, why);
+      return NULL;
+    }
+    GST_LOG_OBJECT (self, "downstream holds every lent frame: copying");
+  }
+  buf = acquire_frame_buffer (self, error);
+  if (buf == NULL)
+    return NULL;
+  gst_buffer_map (buf, &map, GST_MAP_WRITE);
+  if (!nb_backend_fetch (self->backend, frame, (float *) map.data, NULL,
+          error)) {
+    gst_buffer_unmap (buf, &map);
+    gst_buffer_unref (buf);
+    return NULL;
+  }
+  to_little_endian (map.data, npix, pixel_bytes);
+  gst_buffer_unmap (buf, &map);
+  return buf;
+}
+
+/* Counts of the counter readout, made by the backend (on its device where
+ * it has one). */
+static GstBuffer *
+render_counts (GstNanoBraggSrc * self, gint64 frame, GError ** error)
+{
+  GstBuffer *buf = NULL;
 
   if (!self->readout_ready) {
     GError *why = NULL;
@@ -1435,104 +1476,36 @@ render_counts (GstNanoBraggSrc * self, gint64 frame, GError ** error)
       g_propagate_error (error, why);
       return NULL;
     }
-    bytes = npix * nb_backend_pixel_bytes (self->backend);
   }
-  if (buf == NULL) {
-    if (!submit_ahead (self, frame, error))
-      return NULL;
-    if (frames_lent (self)) {
-      GError *why = NULL;
-      NbLentFrame *lent = nb_backend_lend (self->backend, frame, NULL, &why);
-      if (why != NULL) {
-        g_propagate_error (error, why);
-        return NULL;
-      }
-      if (lent != NULL)
-        buf = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
-            (gpointer) lent->image, bytes, 0, bytes, lent,
-            (GDestroyNotify) nb_lent_frame_release);
-    }
-  }
-  if (buf == NULL) {
-    buf = acquire_frame_buffer (self, error);
-    if (buf == NULL)
-      return NULL;
-    gst_buffer_map (buf, &map, GST_MAP_WRITE);
-    if (!nb_backend_fetch (self->backend, frame, (float *) map.data, NULL,
-            error)) {
-      gst_buffer_unmap (buf, &map);
-      gst_buffer_unref (buf);
-      return NULL;
-    }
-    to_little_endian (map.data, npix, nb_backend_pixel_bytes (self->backend));
-    gst_buffer_unmap (buf, &map);
-  }
-  gst_nb_frame_meta_add (buf, m, frame, self->readout.gain,
+  if (buf == NULL)
+    buf = take_backend_frame (self, frame, error);
+  if (buf == NULL)
+    return NULL;
+  gst_nb_frame_meta_add (buf, self->model, frame, self->readout.gain,
       self->readout.adc_offset);
   gst_nb_frame_meta_add_readout (buf, &self->readout, NB_NOISE_RNG_COUNTER,
       self->frame_format == GST_NB_FRAMES_COUNTS_S32 ? "S32LE" : "GRAY16_LE");
   return buf;
 }
 
+/* 16-bit counts from nanoBragg's serial generator, on the CPU: frame i
+ * seeded with seed + i, so frame 0 is nanoBragg's -noisefile. */
 static GstBuffer *
-render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
+render_nanobragg_counts (GstNanoBraggSrc * self, gint64 frame,
+    GError ** error)
 {
   const NbModel *m = self->model;
   gsize npix = (gsize) m->det.fpixels * m->det.spixels;
+  double scale = self->params.int_scale, adc = self->params.adc_offset;
+  NbReadout legacy;
   GstBuffer *buf;
   GstMapInfo map;
-  double scale = self->params.int_scale, adc = self->params.adc_offset;
 
-  if (self->frame_format != GST_NB_FRAMES_PHOTONS
-      && self->params.noise_rng == NB_NOISE_RNG_COUNTER)
-    return render_counts (self, frame, error);
-
-  /* photons, or 16-bit counts from nanoBragg's generator */
-  if (self->frame_format == GST_NB_FRAMES_COUNTS_GRAY16 && scale <= 0.0
-      && self->series_scale <= 0.0 && frame != 0
+  if (scale <= 0.0 && self->series_scale <= 0.0 && frame != 0
       && !series_scale_from_frame0 (self, error))
     return NULL;
-  if (!submit_ahead (self, frame, error))
-    return NULL;
-
-  if (self->frame_format == GST_NB_FRAMES_PHOTONS && frames_lent (self)) {
-    /* zero copy: the device backend's pinned frame itself goes downstream
-     * (read-only; it returns to the backend when the buffer is freed) */
-    gsize bytes = npix * sizeof (float);
-    GError *why = NULL;
-    NbLentFrame *lent = nb_backend_lend (self->backend, frame, NULL, &why);
-    if (lent != NULL) {
-      buf = gst_buffer_new_wrapped_full (GST_MEMORY_FLAG_READONLY,
-          (gpointer) lent->image, bytes, 0, bytes, lent,
-          (GDestroyNotify) nb_lent_frame_release);
-      gst_nb_frame_meta_add (buf, m, frame, 1.0, 0.0);
-      return buf;
-    }
-    if (why != NULL) {
-      g_propagate_error (error, why);
-      return NULL;
-    }
-    GST_LOG_OBJECT (self, "downstream holds every lent frame: copying");
-  }
-  if (self->frame_format == GST_NB_FRAMES_PHOTONS) {
-    buf = acquire_frame_buffer (self, error);
-    if (buf == NULL)
-      return NULL;
-    gst_buffer_map (buf, &map, GST_MAP_WRITE);
-    /* the frame goes straight into the outgoing buffer */
-    if (!nb_backend_fetch (self->backend, frame, (float *) map.data, NULL,
-            error)) {
-      gst_buffer_unmap (buf, &map);
-      gst_buffer_unref (buf);
-      return NULL;
-    }
-    to_little_endian (map.data, npix, sizeof (float));
-    gst_buffer_unmap (buf, &map);
-    gst_nb_frame_meta_add (buf, m, frame, 1.0, 0.0);
-    return buf;
-  }
-
-  if (!nb_backend_fetch (self->backend, frame, self->scratch, NULL, error))
+  if (!submit_ahead (self, frame, error)
+      || !nb_backend_fetch (self->backend, frame, self->scratch, NULL, error))
     return NULL;
   if (scale <= 0.0) {
     if (self->series_scale <= 0.0)
@@ -1541,7 +1514,6 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   }
   if (self->params.calculate_noise) {
     int overloads;
-    /* frame i uses seed + i: frame 0 is nanoBragg's -noisefile */
     nb_image_to_noise (m, self->scratch, (long) (self->params.seed - frame),
         scale, adc, self->counts, &overloads);
   } else {
@@ -1555,13 +1527,26 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
     GST_WRITE_UINT16_LE (map.data + 2 * i, self->counts[i]);
   gst_buffer_unmap (buf, &map);
   gst_nb_frame_meta_add (buf, m, frame, scale, adc);
-  {
-    NbReadout legacy;
-    nb_readout_from_params (&self->params, scale, NB_COUNTS_U16, &legacy);
-    gst_nb_frame_meta_add_readout (buf, &legacy, NB_NOISE_RNG_NANOBRAGG,
-        "GRAY16_LE");
-  }
+  nb_readout_from_params (&self->params, scale, NB_COUNTS_U16, &legacy);
+  gst_nb_frame_meta_add_readout (buf, &legacy, NB_NOISE_RNG_NANOBRAGG,
+      "GRAY16_LE");
   return buf;
+}
+
+static GstBuffer *
+render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
+{
+  GstBuffer *buf;
+
+  if (self->frame_format == GST_NB_FRAMES_PHOTONS) {
+    buf = take_backend_frame (self, frame, error);
+    if (buf != NULL)
+      gst_nb_frame_meta_add (buf, self->model, frame, 1.0, 0.0);
+    return buf;
+  }
+  if (self->params.noise_rng == NB_NOISE_RNG_COUNTER)
+    return render_counts (self, frame, error);
+  return render_nanobragg_counts (self, frame, error);
 }
 
 /* A trace line saying which readout makes the counts of @frame (before

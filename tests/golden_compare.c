@@ -212,3 +212,25 @@ golden_add_case_tests (const char *prefix, guint n, GTestDataFunc func)
     g_free (name);
   }
 }
+
+gchar *
+golden_run_cli (const char *dir, const char *args)
+{
+  const char *cli = g_getenv ("NB_CLI");
+  gchar *line, **argv = NULL, *out = NULL, *err = NULL;
+  gint status = -1;
+  GError *error = NULL;
+
+  g_assert_nonnull (cli);
+  line = g_strdup_printf ("'%s' %s", cli, args);
+  g_assert_true (g_shell_parse_argv (line, NULL, &argv, NULL));
+  g_assert_true (g_spawn_sync (dir, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+          &out, &err, &status, &error));
+  g_assert_no_error (error);
+  if (!g_spawn_check_wait_status (status, NULL))
+    g_error ("nanobragg %s failed: %s", args, err);
+  g_free (err);
+  g_strfreev (argv);
+  g_free (line);
+  return out;
+}

@@ -57,4 +57,8 @@ extern const char *const golden_cases[GOLDEN_N_CASES];
  * golden cases (the case name is the test data). */
 void golden_add_case_tests (const char *prefix, guint n, GTestDataFunc func);
 
+/* Runs the CLI ($NB_CLI) in @dir with @args (a shell-quoted line); fails
+ * the test unless it exits 0.  Returns its stdout (free it). */
+gchar *golden_run_cli (const char *dir, const char *args);
+
 #endif

@@ -52,29 +52,6 @@ model_from_line (const char *line, GString * log)
   return m;
 }
 
-/* Runs build/tools/nanobragg in @dir with @args (a shell-quoted line). */
-static void
-run_cli (const char *dir, const char *args)
-{
-  const char *cli = g_getenv ("NB_CLI");
-  gchar *line, **argv = NULL, *out = NULL, *err = NULL;
-  gint status = -1;
-  GError *error = NULL;
-
-  g_assert_nonnull (cli);
-  line = g_strdup_printf ("'%s' %s", cli, args);
-  g_assert_true (g_shell_parse_argv (line, NULL, &argv, NULL));
-  g_assert_true (g_spawn_sync (dir, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-          &out, &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("nanobragg %s failed: %s", args, err);
-  g_free (out);
-  g_free (err);
-  g_strfreev (argv);
-  g_free (line);
-}
-
 /* %g printed values of nanoBragg's stdout: 6 significant digits. */
 static void
 assert_close_g (double ours, double ref)
@@ -157,7 +134,7 @@ test_img_header_geometry (gconstpointer data)
 
   args = g_strdup_printf ("-hkl '%s' %s -oversample 1 -nonoise -nopgm "
       "-floatfile f.bin -intfile h.img", hkl, c->make);
-  run_cli (dir, args);
+  g_free (golden_run_cli (dir, args));
   img = g_build_filename (dir, "h.img", NULL);
   {
     /* the flags name "h.img": point them at the file in dir */

@@ -69,30 +69,6 @@ remove_dir (gchar * dir)
   g_free (dir);
 }
 
-/* Runs build/tools/nanobragg in @dir with @args (a shell-quoted line);
- * returns its stdout. */
-static gchar *
-run_cli (const char *dir, const char *args)
-{
-  const char *cli = g_getenv ("NB_CLI");
-  gchar *line, **argv = NULL, *out = NULL, *err = NULL;
-  gint status = -1;
-  GError *error = NULL;
-
-  g_assert_nonnull (cli);
-  line = g_strdup_printf ("'%s' %s", cli, args);
-  g_assert_true (g_shell_parse_argv (line, NULL, &argv, NULL));
-  g_assert_true (g_spawn_sync (dir, argv, NULL, G_SPAWN_DEFAULT, NULL, NULL,
-          &out, &err, &status, &error));
-  g_assert_no_error (error);
-  if (!g_spawn_check_wait_status (status, NULL))
-    g_error ("nanobragg %s failed: %s", args, err);
-  g_free (err);
-  g_strfreev (argv);
-  g_free (line);
-  return out;
-}
-
 static gchar *
 read_file (const char *dir, const char *name, gsize * len)
 {
@@ -128,7 +104,7 @@ test_default_is_golden (gconstpointer data)
   const char *extra = data;
   gchar *dir = work_dir (), *args = noise_seed_args ();
   gchar *line = g_strdup_printf ("%s %s", args, extra);
-  gchar *out = run_cli (dir, line);
+  gchar *out = golden_run_cli (dir, line);
   const char *const names[] = { "noise.img", "int.img" };
 
   for (guint k = 0; k < G_N_ELEMENTS (names); k++) {
@@ -187,7 +163,7 @@ test_counter_is_engine_readout (gconstpointer data)
   const CounterCase *c = data;
   gchar *dir = work_dir (), *args = noise_seed_args ();
   gchar *line = g_strdup_printf ("%s %s", args, c->flags);
-  gchar *out = run_cli (dir, line);
+  gchar *out = golden_run_cli (dir, line);
   gchar *args_path = case_file ("args");
   gchar *inputs = g_build_filename (golden_dir (), "inputs", NULL);
   NbModel *m = golden_load_model_edited (args_path, inputs, NULL, NULL,
@@ -259,12 +235,12 @@ test_counter_thread_independent (void)
 
   line = g_strdup_printf ("%s -noise_rng counter -psf_fwhm 1.5 "
       "-readout_noise 2 -threads 1 -noisefile one.img", args);
-  out = run_cli (dir, line);
+  out = golden_run_cli (dir, line);
   g_free (out);
   g_free (line);
   line = g_strdup_printf ("%s -noise_rng counter -psf_fwhm 1.5 "
       "-readout_noise 2 -threads 3 -noisefile three.img", args);
-  out = run_cli (dir, line);
+  out = golden_run_cli (dir, line);
   g_free (out);
   g_free (line);
   one = smv_pixels (dir, "one.img", n, NULL);
@@ -312,7 +288,7 @@ test_counter_statistics (void)
 {
   gchar *dir = work_dir (), *args = noise_seed_args ();
   gchar *line = g_strdup_printf ("%s -noise_rng counter", args);
-  gchar *out = run_cli (dir, line);
+  gchar *out = golden_run_cli (dir, line);
   gsize n = 128 * 128;
   gchar *float_path = g_build_filename (dir, "float.bin", NULL);
   float *photons = golden_read_floats (float_path, n);
@@ -333,7 +309,7 @@ static void
 test_help_lists_flags (void)
 {
   gchar *dir = work_dir ();
-  gchar *out = run_cli (dir, "--help");
+  gchar *out = golden_run_cli (dir, "--help");
   const char *const flags[] = { "-noise_rng", "-readout_noise", "-psf_fwhm",
     "-calibration_error", "-calibration_seed", "-count_cutoff",
     "-masked_value"
