@@ -7,6 +7,7 @@
 
 #include <gst/gst.h>
 #include "gstnbframeinfo.h"
+#include "gstnbparallel.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,10 @@ struct _GstNbFrameEncClass
 void gst_nb_frame_enc_add_pads (GstNbFrameEnc * self);
 
 GstPad *gst_nb_frame_enc_get_srcpad (GstNbFrameEnc * self);
+
+/* The element's thread pool while it is PAUSED or PLAYING (NULL, i.e. the
+ * calling thread only, otherwise): for the per-pixel loops of convert. */
+GstNbParallel *gst_nb_frame_enc_get_parallel (GstNbFrameEnc * self);
 
 G_END_DECLS
 
