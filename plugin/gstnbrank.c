@@ -28,6 +28,7 @@ gst_nb_rank_select (const guint64 * keys, gsize n, gsize rank,
    * rank's bin; the bits above agree already */
   for (int shift = 48; shift >= 0 && m >= SORT_BELOW; shift -= 16) {
     gsize below = 0, kept = 0;
+    guint64 low = G_MAXUINT64, high = 0;
     guint bin = 0;
 
     memset (hist, 0, GST_NB_RANK_BINS * sizeof (*hist));
@@ -37,8 +38,14 @@ gst_nb_rank_select (const guint64 * keys, gsize n, gsize rank,
       below += hist[bin++];
     rank -= below;
     for (gsize i = 0; i < m; i++)
-      if (((src[i] >> shift) & 0xffff) == bin)
+      if (((src[i] >> shift) & 0xffff) == bin) {
+        low = MIN (low, src[i]);
+        high = MAX (high, src[i]);
         scratch[kept++] = src[i];
+      }
+    /* one value left (counts: many pixels share each value) */
+    if (low == high)
+      return low;
     src = scratch;
     m = kept;
   }
