@@ -173,10 +173,11 @@ convert_rows (gpointer data, guint task)
     case GST_NB_FRAME_F32:
       for (gsize i = begin; i < end; i++) {
         double v = gst_nb_frame_read_f32 (job->src, i);
-        /* nanoBragg's -intfile rounding (single precision) */
+        /* nanoBragg's -intfile rounding (single precision): floorf of
+         * t + 0.5 >= 0.5, i.e. its truncation */
         double t = CLAMP (v * job->scale + job->adc, 0.0, 65535.0);
         GST_WRITE_UINT16_LE (job->dst + 2 * i,
-            (guint16) floorf ((float) (t + 0.5)));
+            (guint16) (gint32) (float) (t + 0.5));
       }
       break;
     case GST_NB_FRAME_GRAY16:
@@ -241,7 +242,7 @@ gst_nb_smv_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   h.height = info->height;
 
   header_bytes = nb_smv_header_size (&h);
-  out = gst_buffer_new_allocate (NULL, header_bytes + 2 * npix, NULL);
+  out = gst_nb_frame_enc_alloc (enc, header_bytes + 2 * npix);
   gst_buffer_map (in, &src, GST_MAP_READ);
   gst_buffer_map (out, &dst, GST_MAP_WRITE);
   if (info->is_float) {

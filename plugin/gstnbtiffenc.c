@@ -67,11 +67,14 @@ GST_ELEMENT_REGISTER_DEFINE (nbtiffenc, "nbtiffenc", GST_RANK_NONE,
 
 /* ---- libtiff on a memory buffer ---- */
 
-/* The file is written into @bytes, whose own length is the space
- * reserved (the strip is converted into it before libtiff writes it);
- * @len is the length of the file so far. */
+/* The file is written into @data, @capacity bytes: the mapped output
+ * buffer (the strip is converted into it before libtiff writes it), or,
+ * should the file outgrow it, memory of its own (@owned); @len is the
+ * length of the file so far. */
 typedef struct {
-  GByteArray *bytes;
+  guint8 *data;
+  gsize capacity;
+  gboolean owned;
   toff_t pos;
   toff_t len;
 } MemFile;
@@ -81,9 +84,23 @@ mem_read (thandle_t h, tdata_t buf, tsize_t size)
 {
   MemFile *m = h;
   tsize_t n = MIN (size, (tsize_t) (m->len - MIN (m->pos, m->len)));
-  memcpy (buf, m->bytes->data + m->pos, n);
+  memcpy (buf, m->data + m->pos, n);
   m->pos += n;
   return n;
+}
+
+static void
+mem_grow (MemFile * m, gsize size)
+{
+  gsize capacity = MAX (2 * m->capacity, size);
+  guint8 *data = g_malloc (capacity);
+
+  memcpy (data, m->data, m->capacity);
+  if (m->owned)
+    g_free (m->data);
+  m->data = data;
+  m->capacity = capacity;
+  m->owned = TRUE;
 }
 
 static tsize_t
@@ -92,17 +109,16 @@ mem_write (thandle_t h, tdata_t buf, tsize_t size)
   MemFile *m = h;
   const guint8 *src = buf;
   /* the strip is converted in place: it may come from inside the file */
-  gboolean inside = src >= m->bytes->data
-      && src < m->bytes->data + m->bytes->len;
-  gsize src_offset = inside ? (gsize) (src - m->bytes->data) : 0;
+  gboolean inside = src >= m->data && src < m->data + m->capacity;
+  gsize src_offset = inside ? (gsize) (src - m->data) : 0;
 
-  if (m->pos + size > m->bytes->len)
-    g_byte_array_set_size (m->bytes, m->pos + size);
+  if (m->pos + size > m->capacity)
+    mem_grow (m, m->pos + size);
   if (inside)
-    src = m->bytes->data + src_offset;
+    src = m->data + src_offset;
   /* already where libtiff wants it: the strip written in place */
-  if (src != m->bytes->data + m->pos)
-    memmove (m->bytes->data + m->pos, src, size);
+  if (src != m->data + m->pos)
+    memmove (m->data + m->pos, src, size);
   m->pos += size;
   m->len = MAX (m->len, m->pos);
   return size;
@@ -203,6 +219,20 @@ convert_rows (gpointer data, guint task)
       &row_end);
   begin = row_begin * info->width;
   end = row_end * info->width;
+#if G_BYTE_ORDER == G_LITTLE_ENDIAN
+  /* the same type: little-endian in, host order out, byte for byte */
+  if ((job->fmt == GST_NB_TIFF_SAMPLE_FLOAT32
+          && info->format == GST_NB_FRAME_F32)
+      || (job->fmt == GST_NB_TIFF_SAMPLE_UINT16
+          && info->format == GST_NB_FRAME_GRAY16)
+      || (job->fmt == GST_NB_TIFF_SAMPLE_INT32
+          && info->format == GST_NB_FRAME_S32)) {
+    gsize bpp = gst_nb_frame_bytes_per_pixel (info);
+    memcpy (job->dst + bpp * begin, job->src + bpp * begin,
+        bpp * (end - begin));
+    return;
+  }
+#endif
   switch (job->fmt) {
     case GST_NB_TIFF_SAMPLE_FLOAT32:
       for (gsize i = begin; i < end; i++) {
@@ -279,7 +309,9 @@ gst_nb_tiff_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   GstNbTiffEnc *self = GST_NB_TIFF_ENC (enc);
   GstNbParallel *par = gst_nb_frame_enc_get_parallel (enc);
   GstNbTiffSample fmt;
-  MemFile mf = { NULL, 0, 0 };
+  MemFile mf = { NULL, 0, FALSE, 0, 0 };
+  GstBuffer *out;
+  GstMapInfo out_map;
   TIFF *tif;
   GstMapInfo map;
   gchar *desc;
@@ -298,10 +330,12 @@ gst_nb_tiff_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
       : SAMPLEFORMAT_UINT;
   strip_bytes = (gsize) info->width * info->height * bits / 8;
 
-  mf.bytes = g_byte_array_sized_new (STRIP_OFFSET + strip_bytes
+  out = gst_nb_frame_enc_alloc (enc, STRIP_OFFSET + strip_bytes
       + DIRECTORY_ROOM);
-  g_byte_array_set_size (mf.bytes, STRIP_OFFSET + strip_bytes);
-  strip = mf.bytes->data + STRIP_OFFSET;
+  gst_buffer_map (out, &out_map, GST_MAP_WRITE);
+  mf.data = out_map.data;
+  mf.capacity = out_map.size;
+  strip = mf.data + STRIP_OFFSET;
   gst_buffer_map (in, &map, GST_MAP_READ);
   {
     StripJob job = { info, fmt, map.data, strip,
@@ -314,7 +348,8 @@ gst_nb_tiff_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   tif = TIFFClientOpen ("frame", "w", (thandle_t) & mf, mem_read, mem_write,
       mem_seek, mem_close, mem_size, mem_map, mem_unmap);
   if (tif == NULL) {
-    g_byte_array_unref (mf.bytes);
+    gst_buffer_unmap (out, &out_map);
+    gst_buffer_unref (out);
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_ENCODE,
         "libtiff could not start an image");
     return NULL;
@@ -341,17 +376,22 @@ gst_nb_tiff_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   ok = TIFFWriteRawStrip (tif, 0, strip, (tmsize_t) strip_bytes)
       == (tmsize_t) strip_bytes;
   TIFFClose (tif);
+  gst_buffer_unmap (out, &out_map);
   if (!ok) {
-    g_byte_array_unref (mf.bytes);
+    if (mf.owned)
+      g_free (mf.data);
+    gst_buffer_unref (out);
     g_set_error (error, GST_STREAM_ERROR, GST_STREAM_ERROR_ENCODE,
         "libtiff failed to write the image");
     return NULL;
   }
-  g_byte_array_set_size (mf.bytes, mf.len);
-  {
-    gsize len = mf.bytes->len;
-    return gst_buffer_new_wrapped (g_byte_array_free (mf.bytes, FALSE), len);
+  if (mf.owned) {
+    /* the file outgrew the buffer */
+    gst_buffer_unref (out);
+    return gst_buffer_new_wrapped (mf.data, mf.len);
   }
+  gst_buffer_resize (out, 0, mf.len);
+  return out;
 }
 
 static void
