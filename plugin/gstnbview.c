@@ -286,6 +286,7 @@ typedef struct
   GstNbViewScale scale;
   double lo, span;
   const LevelTable *table;      /* counts with a table, else NULL */
+  const struct _PhotonSteps *steps;     /* photons to GRAY8, or NULL */
   guint16 *fill;                /* while building the table */
   guint tasks;
 } MapJob;
@@ -323,6 +324,278 @@ table_level (const LevelTable * t, gint64 v)
   return t->level[v - t->first];
 }
 
+/* Photons of pixels @begin..@end-1 to gray levels: one loop per mapping,
+ * so that none tests the properties per pixel. */
+static inline void
+map_photons_as (const MapJob * job, gsize begin, gsize end,
+    GstNbViewScale scale, gboolean invert, gboolean out16)
+{
+  for (gsize i = begin; i < end; i++) {
+    guint16 level = view_quantize (view_shade (view_ratio
+            (gst_nb_frame_read_f32 (job->src, i), job->lo, job->span),
+            scale, invert), out16);
+    if (out16)
+      GST_WRITE_UINT16_LE (job->dst + 2 * i, level);
+    else
+      job->dst[i] = (guint8) level;
+  }
+}
+
+#define MAP_PHOTONS(scale) \
+  (job->invert ? (job->out16 ? map_photons_as (job, begin, end, scale, \
+        TRUE, TRUE) : map_photons_as (job, begin, end, scale, TRUE, FALSE)) \
+   : (job->out16 ? map_photons_as (job, begin, end, scale, FALSE, TRUE) \
+        : map_photons_as (job, begin, end, scale, FALSE, FALSE)))
+
+static void
+map_photons (const MapJob * job, gsize begin, gsize end)
+{
+  switch (job->scale) {
+    case GST_NB_VIEW_LINEAR:
+      MAP_PHOTONS (GST_NB_VIEW_LINEAR);
+      break;
+    case GST_NB_VIEW_SQRT:
+      MAP_PHOTONS (GST_NB_VIEW_SQRT);
+      break;
+    default:
+      MAP_PHOTONS (GST_NB_VIEW_LOG);
+      break;
+  }
+}
+
+/* ---- photons to GRAY8 by thresholds ----
+ *
+ * The level of a photon value is a non-decreasing function of it (or
+ * non-increasing with invert): every step (subtraction, division, clamp,
+ * sqrt, the products and the rounding) is a correctly rounded IEEE
+ * operation, hence monotonic, and so is libm's log1p wherever it matters
+ * (checked per frame, below).  So 255 thresholds, the smallest float32
+ * value of each level, found by bisection on the values, give every
+ * pixel its level by comparisons: the same level as computed per pixel,
+ * without a logarithm and two divisions per pixel.  A table over the top
+ * 16 bits of the value's order key says how many thresholds lie below
+ * each bucket of values and how many inside it. */
+
+#define STEP_BUCKETS 65536
+#define LEVELS 255
+/* libm's log1p is checked this many ulps either side of each level
+ * boundary; its error (< 1 ulp) can move a boundary by a few ulps only */
+#define LOG1P_CHECK_ULPS 64
+
+typedef struct _PhotonSteps
+{
+  guint n;                      /* thresholds: the levels above the lowest */
+  guint32 key[LEVELS];          /* order keys of the thresholds, sorted */
+  guint16 first[STEP_BUCKETS];  /* thresholds below each bucket */
+  guint8 inside[STEP_BUCKETS];  /* thresholds in it */
+} PhotonSteps;
+
+/* An order key of float32 values: -inf < ... < -0 < +0 < ... < +inf. */
+static inline guint32
+float_key (float v)
+{
+  guint32 u;
+
+  memcpy (&u, &v, 4);
+  return (u >> 31) ? ~u : u | 0x80000000u;
+}
+
+static inline float
+float_of_key (guint32 k)
+{
+  guint32 u = (k >> 31) ? k & 0x7fffffffu : ~k;
+  float v;
+
+  memcpy (&v, &u, 4);
+  return v;
+}
+
+#define KEY_MINUS_INF 0x007fffffu
+#define KEY_PLUS_INF 0xff800000u
+
+/* The GRAY8 level of photon value @v, as map_photons computes it. */
+static inline guint
+photon_level (const MapJob * job, float v)
+{
+  return view_quantize (view_shade (view_ratio (v, job->lo, job->span),
+          job->scale, job->invert), FALSE);
+}
+
+/* The level made non-decreasing in @v. */
+static inline guint
+photon_rank (const MapJob * job, float v)
+{
+  guint level = photon_level (job, v);
+  return job->invert ? LEVELS - level : level;
+}
+
+/* The same from z = 1000 x, the argument of log1p (scale=log only). */
+static inline guint
+log_rank_of_z (const MapJob * job, double z)
+{
+  const double log_decades = 1000.0;
+  double x = log1p (z) / log1p (log_decades);
+  guint level;
+
+  if (job->invert)
+    x = 1.0 - x;
+  level = view_quantize (x, FALSE);
+  return job->invert ? LEVELS - level : level;
+}
+
+static inline double
+double_of_bits (guint64 u)
+{
+  double v;
+  memcpy (&v, &u, 8);
+  return v;
+}
+
+static inline guint64
+bits_of_double (double v)
+{
+  guint64 u;
+  memcpy (&u, &v, 8);
+  return u;
+}
+
+typedef struct
+{
+  const MapJob *map;
+  PhotonSteps *steps;
+  guint low;                    /* rank of -inf */
+  guint tasks;
+  gboolean *monotonic;          /* per task */
+} StepsJob;
+
+/* Whether log1p gives rank @j a single boundary near the one between the
+ * photon values @below and @at (rank < j at one, >= j at the other). */
+static gboolean
+log_boundary_is_clean (const MapJob * job, float below, float at, guint j)
+{
+  const double log_decades = 1000.0;
+  guint64 lo = bits_of_double (log_decades * view_ratio (below, job->lo,
+          job->span));
+  guint64 hi = bits_of_double (log_decades * view_ratio (at, job->lo,
+          job->span));
+  guint64 top = bits_of_double (log_decades);
+
+  if (log_rank_of_z (job, double_of_bits (lo)) >= j
+      || log_rank_of_z (job, double_of_bits (hi)) < j)
+    return FALSE;
+  /* z >= 0: the bits are in the order of the values */
+  while (hi - lo > 1) {
+    guint64 mid = lo + (hi - lo) / 2;
+    if (log_rank_of_z (job, double_of_bits (mid)) >= j)
+      hi = mid;
+    else
+      lo = mid;
+  }
+  for (guint64 d = 1; d <= LOG1P_CHECK_ULPS; d++) {
+    if (hi >= d && log_rank_of_z (job, double_of_bits (hi - d)) >= j)
+      return FALSE;
+    if (hi + d - 1 <= top && log_rank_of_z (job, double_of_bits (hi + d -
+                1)) < j)
+      return FALSE;
+  }
+  return TRUE;
+}
+
+/* Thresholds of the ranks of @task's share: for rank j the smallest key
+ * whose rank is >= j. */
+static void
+find_thresholds (gpointer data, guint task)
+{
+  StepsJob *job = data;
+  PhotonSteps *steps = job->steps;
+  gsize begin, end;
+  gboolean ok = TRUE;
+
+  gst_nb_parallel_part (steps->n, job->tasks, task, &begin, &end);
+  for (gsize t = begin; t < end; t++) {
+    guint j = (guint) t + 1;
+    guint32 lo = KEY_MINUS_INF, hi = KEY_PLUS_INF;
+
+    if (j <= job->low) {
+      steps->key[t] = KEY_MINUS_INF;
+      continue;
+    }
+    /* rank(lo) < j <= rank(hi) */
+    while (hi - lo > 1) {
+      guint32 mid = lo + (hi - lo) / 2;
+      if (photon_rank (job->map, float_of_key (mid)) >= j)
+        hi = mid;
+      else
+        lo = mid;
+    }
+    steps->key[t] = hi;
+    if (job->map->scale == GST_NB_VIEW_LOG)
+      ok = ok && log_boundary_is_clean (job->map, float_of_key (lo),
+          float_of_key (hi), j);
+  }
+  job->monotonic[task] = ok;
+}
+
+/* The thresholds for @map, or FALSE (map every pixel) when libm's log1p
+ * is not monotonic near a level boundary of this range. */
+static gboolean
+make_photon_steps (GstNbView * self, MapJob * map, PhotonSteps * steps)
+{
+  StepsJob job = { map, steps, photon_rank (map, float_of_key
+          (KEY_MINUS_INF)), gst_nb_parallel_get_threads (self->parallel)
+  };
+  gboolean ok = TRUE;
+  guint t = 0;
+
+  steps->n = photon_rank (map, float_of_key (KEY_PLUS_INF));
+  job.monotonic = g_new (gboolean, job.tasks);
+  gst_nb_parallel_run (self->parallel, job.tasks, find_thresholds, &job);
+  for (guint i = 0; i < job.tasks; i++)
+    ok = ok && job.monotonic[i];
+  g_free (job.monotonic);
+  for (guint i = 1; i < steps->n; i++)
+    ok = ok && steps->key[i - 1] <= steps->key[i];
+  if (!ok) {
+    GST_INFO_OBJECT (self, "log1p not monotonic near a level boundary: "
+        "every pixel mapped");
+    return FALSE;
+  }
+  for (guint b = 0; b < STEP_BUCKETS; b++) {
+    guint in = 0;
+    while (t < steps->n && steps->key[t] >> 16 < b)
+      t++;
+    steps->first[b] = t;
+    while (t + in < steps->n && steps->key[t + in] >> 16 == b)
+      in++;
+    steps->inside[b] = in;
+  }
+  map->steps = steps;
+  return TRUE;
+}
+
+static void
+map_photons_by_steps (const MapJob * job, gsize begin, gsize end)
+{
+  const PhotonSteps *steps = job->steps;
+
+  for (gsize i = begin; i < end; i++) {
+    float v = gst_nb_frame_read_f32 (job->src, i);
+    guint32 k;
+    guint rank, last;
+
+    if (G_UNLIKELY (v != v)) {
+      job->dst[i] = (guint8) photon_level (job, v);
+      continue;
+    }
+    k = float_key (v);
+    rank = steps->first[k >> 16];
+    last = rank + steps->inside[k >> 16];
+    while (rank < last && steps->key[rank] <= k)
+      rank++;
+    job->dst[i] = (guint8) (job->invert ? LEVELS - rank : rank);
+  }
+}
+
 /* The gray levels of the rows of @task: masked pixels black (0) */
 static void
 map_rows (gpointer data, guint task)
@@ -353,6 +626,10 @@ map_rows (gpointer data, guint task)
                     job->span), job->scale, job->invert), job->out16);
       put_level (job, i, level);
     }
+  } else if (info->format == GST_NB_FRAME_F32 && job->steps) {
+    map_photons_by_steps (job, begin, end);
+  } else if (info->format == GST_NB_FRAME_F32) {
+    map_photons (job, begin, end);
   } else {
     for (gsize i = begin; i < end; i++)
       put_level (job, i, view_quantize (view_shade (view_ratio
@@ -468,6 +745,7 @@ gst_nb_view_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   double lo, hi;
   MapJob job = { &self->in };
   LevelTable table;
+  PhotonSteps *steps = NULL;
 
   /* the properties are controllable: checked again for every frame */
   if (!check_range (self))
@@ -496,9 +774,16 @@ gst_nb_view_transform (GstBaseTransform * trans, GstBuffer * inbuf,
         table.last - table.first + 1, 1);
     gst_nb_parallel_run (self->parallel, job.tasks, fill_table_part, &job);
   }
+  if (self->in.format == GST_NB_FRAME_F32 && !job.out16
+      && n >= STEP_BUCKETS) {
+    /* worth its set-up (about 8000 levels computed) on large frames */
+    steps = g_new (PhotonSteps, 1);
+    make_photon_steps (self, &job, steps);
+  }
   job.tasks = gst_nb_parallel_tasks_for (self->parallel, self->in.height,
       self->in.width);
   gst_nb_parallel_run (self->parallel, job.tasks, map_rows, &job);
+  g_free (steps);
   if (job.table)
     g_free (table.level);
   gst_buffer_unmap (outbuf, &out);

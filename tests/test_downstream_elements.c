@@ -1007,6 +1007,93 @@ test_view_percentiles_real (void)
   }
 }
 
+/* The GRAY8 level nbview must give photon value @v (its documented
+ * mapping, computed here per pixel). */
+static guint8
+expected_gray8 (double v, double lo, double hi, int scale, gboolean invert)
+{
+  const double log_decades = 1000.0;
+  double span = hi > lo ? hi - lo : 1.0;
+  double x = CLAMP ((v - lo) / span, 0.0, 1.0);
+
+  if (scale == 1)
+    x = sqrt (x);
+  else if (scale == 2)
+    x = log1p (log_decades * x) / log1p (log_decades);
+  if (invert)
+    x = 1.0 - x;
+  return (guint8) (x * 255.0 + 0.5);
+}
+
+/* Photons to GRAY8 on large frames (where nbview maps by level
+ * thresholds) equal the per-pixel mapping, for every scale, both
+ * directions, automatic and fixed ranges, narrow and wide, negative
+ * values, zeros and infinities included. */
+static void
+test_view_gray8_photons (void)
+{
+  const char *scales[] = { "linear", "sqrt", "log" };
+  const int width = 400, height = 300;
+  const gsize n = (gsize) width * height;
+  const double fixed[][2] = { {0, 100}, {-3, 5}, {1000, 1000.01},
+  {1e-6, 2e-6}, {-1e30, 1e30}
+  };
+  double *v = random_values (F32, n, 99);
+  gchar *caps = frame_caps (F32, width, height);
+  GRand *r = g_rand_new_with_seed (4);
+
+  for (gsize i = 0; i < n; i += 97)
+    v[i] = -v[i];
+  v[5] = 0;
+  v[6] = -0.0;
+  v[7] = INFINITY;
+  v[8] = -INFINITY;
+  for (gsize i = 10; i < 200; i++)
+    v[i] = (float) (1000 + g_rand_double_range (r, 0, 0.01));
+  for (int sc = 0; sc < 3; sc++)
+    for (int inv = 0; inv < 2; inv++)
+      for (int range = -1; range < (int) G_N_ELEMENTS (fixed); range++) {
+        GstHarness *h = gst_harness_new ("nbview");
+        GstBuffer *out;
+        GstMapInfo map;
+        double lo, hi;
+        gsize wrong = 0;
+
+        gst_util_set_object_arg (G_OBJECT (h->element), "scale",
+            scales[sc]);
+        g_object_set (h->element, "invert", inv, NULL);
+        if (range < 0) {
+          sorted_percentiles_unmasked (v, n, FALSE, 1, 99.9, &lo, &hi);
+        } else {
+          lo = fixed[range][0];
+          hi = fixed[range][1];
+          g_object_set (h->element, "auto-range", FALSE, "min", lo, "max",
+              hi, NULL);
+        }
+        gst_harness_set_src_caps_str (h, caps);
+        gst_harness_set_sink_caps_str (h, "video/x-raw, format=GRAY8");
+        g_assert_cmpint (gst_harness_push (h, frame_of (F32, v, n)), ==,
+            GST_FLOW_OK);
+        out = gst_harness_pull (h);
+        gst_buffer_map (out, &map, GST_MAP_READ);
+        g_assert_cmpuint (map.size, ==, n);
+        for (gsize i = 0; i < n; i++)
+          wrong += map.data[i] != expected_gray8 ((float) v[i], lo, hi, sc,
+              inv);
+        gst_buffer_unmap (out, &map);
+        gst_buffer_unref (out);
+        gst_harness_teardown (h);
+        if (wrong)
+          g_test_fail_printf ("scale=%s invert=%d range [%g, %g]: %"
+              G_GSIZE_FORMAT " of %" G_GSIZE_FORMAT " GRAY8 levels differ "
+              "from the per-pixel mapping", scales[sc], inv, lo, hi, wrong,
+              n);
+      }
+  g_rand_free (r);
+  g_free (caps);
+  g_free (v);
+}
+
 /* ---- 32-bit counts in the encoders and nbradial ---- */
 
 static void
@@ -1183,6 +1270,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nbradial/s32-masked", test_radial_s32_masked);
   g_test_add_func ("/nbview/percentiles-random", test_view_percentiles_random);
   g_test_add_func ("/nbview/percentiles-real", test_view_percentiles_real);
+  g_test_add_func ("/nbview/gray8-photons", test_view_gray8_photons);
   g_test_add_func ("/threads/same-output", test_threads_same_output);
   g_test_add_func ("/threads/bad-env", test_threads_bad_env);
   return g_test_run ();
