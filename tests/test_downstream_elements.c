@@ -1158,6 +1158,51 @@ test_tiff_s32_counts (void)
   g_free (v);
 }
 
+/* A TIFF larger than the room nbtiffenc reserves after the strip (a
+ * 20000-character ImageDescription): the file is still whole. */
+static void
+test_tiff_long_description (void)
+{
+  const int width = 16, height = 9;
+  const gsize n = (gsize) width * height;
+  double *v = random_values (S32, n, 12);
+  GstBuffer *frame = frame_of (S32, v, n);
+  gchar *caps = frame_caps (S32, width, height);
+  gchar *convention = g_strnfill (20000, 'x');
+  GstCustomMeta *cm;
+  GBytes *out;
+  gsize size;
+  const guint8 *data;
+
+  add_frame_meta (frame, width, height);
+  cm = gst_buffer_get_custom_meta (frame, "NbFrameMeta");
+  gst_structure_set (gst_custom_meta_get_structure (cm), "convention",
+      G_TYPE_STRING, convention, NULL);
+  out = run_harness ("nbtiffenc", NULL, 2, caps, frame, NULL);
+  data = g_bytes_get_data (out, &size);
+  g_assert_cmpuint (size, >, 8 + 4 * n + 20000);
+  for (gsize i = 0; i < n; i++) {
+    gint32 c;
+    memcpy (&c, data + 8 + 4 * i, 4);
+    g_assert_cmpint (c, ==, (gint32) v[i]);
+  }
+  /* the whole description is in the file */
+  {
+    const gchar *key = "convention=";
+    gsize at = 0;
+    while (at + 11 <= size && memcmp (data + at, key, 11) != 0)
+      at++;
+    g_assert_cmpuint (at + 11 + 20000, <=, size);
+    g_assert_cmpuint (strspn ((const gchar *) data + at + 11, "x"), ==,
+        20000);
+  }
+  g_bytes_unref (out);
+  gst_buffer_unref (frame);
+  g_free (convention);
+  g_free (caps);
+  g_free (v);
+}
+
 /* Shell means and counts from nbradial's message. */
 static void
 radial_shells (const GString * messages, int bins, double *mean,
@@ -1267,6 +1312,8 @@ main (int argc, char **argv)
       test_smv_records_source_scale);
   g_test_add_func ("/nbsmvenc/s32-counts", test_smv_s32_counts);
   g_test_add_func ("/nbtiffenc/s32-counts", test_tiff_s32_counts);
+  g_test_add_func ("/nbtiffenc/long-description",
+      test_tiff_long_description);
   g_test_add_func ("/nbradial/s32-masked", test_radial_s32_masked);
   g_test_add_func ("/nbview/percentiles-random", test_view_percentiles_random);
   g_test_add_func ("/nbview/percentiles-real", test_view_percentiles_real);
