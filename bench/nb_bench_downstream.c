@@ -5,7 +5,8 @@
  * (GRAY16_LE) and 32-bit counts (S32LE, with masked gaps).  Timed from
  * the first frame that reaches the sink to the last, so start-up (and
  * nbradial's pixel -> shell map, built once per geometry) stays out of
- * the figure.
+ * the rate; the first frame's time from its push to the sink, which
+ * includes that, is printed apart.
  *
  *   nb_bench_downstream [--width W] [--height H] [--frames F]
  *                       [--elements nbview,nbradial,...]
@@ -158,7 +159,7 @@ frame_caps (const char *format, int width, int height)
  * printing why. */
 static double
 run_element (const char *element, const char *format, GstBuffer * frame,
-    int width, int height, int frames)
+    int width, int height, int frames, double *first_ms)
 {
   GstElement *pipe = gst_pipeline_new (NULL);
   GstElement *src = gst_element_factory_make ("appsrc", NULL);
@@ -168,6 +169,7 @@ run_element (const char *element, const char *format, GstBuffer * frame,
   Count count = { 0 };
   GstMessage *msg;
   double fps = -1;
+  gint64 start;
 
   if (el == NULL) {
     fprintf (stderr, "nb_bench_downstream: no element %s (is "
@@ -188,6 +190,7 @@ run_element (const char *element, const char *format, GstBuffer * frame,
     return -1;
   }
   gst_element_set_state (pipe, GST_STATE_PLAYING);
+  start = g_get_monotonic_time ();
   for (int i = 0; i < frames; i++) {
     /* shares the frame's memory; only the timestamps are its own */
     GstBuffer *b = gst_buffer_copy (frame);
@@ -217,6 +220,7 @@ run_element (const char *element, const char *format, GstBuffer * frame,
         element, format, count.frames);
   } else {
     fps = (count.frames - 1) / ((count.last - count.first) / 1e6);
+    *first_ms = (count.first - start) / 1e3;
   }
   gst_message_unref (msg);
   gst_element_set_state (pipe, GST_STATE_NULL);
@@ -296,20 +300,21 @@ main (int argc, char **argv)
   fill_photons (photons, width, height);
   printf ("# nb_bench_downstream: %dx%d frames, %d per run, threads %s\n",
       width, height, frames, thread_count ());
-  printf ("%-10s %-10s %12s %12s\n", "element", "format", "frames/s",
-      "ms/frame");
+  printf ("%-10s %-10s %12s %12s %14s\n", "element", "format", "frames/s",
+      "ms/frame", "first frame ms");
   for (int f = 0; fmt_list[f]; f++) {
     GstBuffer *frame = make_frame (fmt_list[f], photons, width, height);
     add_meta (frame, width, height);
     for (int e = 0; el_list[e]; e++) {
+      double first_ms = 0;
       double fps = run_element (el_list[e], fmt_list[f], frame, width,
-          height, frames);
+          height, frames, &first_ms);
       if (fps < 0) {
         status = 1;
         continue;
       }
-      printf ("%-10s %-10s %12.1f %12.2f\n", el_list[e], fmt_list[f], fps,
-          1000.0 / fps);
+      printf ("%-10s %-10s %12.1f %12.2f %14.1f\n", el_list[e], fmt_list[f],
+          fps, 1000.0 / fps, first_ms);
       fflush (stdout);
     }
     gst_buffer_unref (frame);
