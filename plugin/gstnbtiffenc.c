@@ -119,6 +119,10 @@ mem_write (thandle_t h, tdata_t buf, tsize_t size)
   /* already where libtiff wants it: the strip written in place */
   if (src != m->data + m->pos)
     memmove (m->data + m->pos, src, size);
+  /* bytes skipped (libtiff aligns its directory data to even offsets)
+   * read 0, not what a recycled buffer held */
+  if (m->pos > m->len)
+    memset (m->data + m->len, 0, m->pos - m->len);
   m->pos += size;
   m->len = MAX (m->len, m->pos);
   return size;
