@@ -28,7 +28,6 @@
 #include "gstnbrank.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 GST_DEBUG_CATEGORY_STATIC (gst_nb_view_debug);

@@ -9,6 +9,7 @@ TIFF and SMV files and compares them with golden images.
   check_outputs.py smv-series DIR FRAMES WIDTH HEIGHT
   check_outputs.py tiff-dtype FILE DTYPE
   check_outputs.py tiff-map FILE LOW HIGH        (all values in [LOW, HIGH])
+  check_outputs.py tiff-rounded FILE GOLDEN_BIN DTYPE  (photons rounded)
   check_outputs.py s32-frame FILE WIDTH HEIGHT   (writes 32-bit counts)
   check_outputs.py s32-tiff FILE COUNTS WIDTH HEIGHT
   check_outputs.py s32-smv FILE COUNTS WIDTH HEIGHT
@@ -100,6 +101,18 @@ def tiff_map(f, low, high):
           % (os.path.basename(f), low, high))
 
 
+def tiff_rounded(f, golden, dtype):
+    a = tifffile.imread(f)
+    info = np.iinfo(dtype)
+    ref = np.fromfile(golden, "<f4").reshape(a.shape).astype(np.float64)
+    want = np.clip(np.floor(ref + 0.5), info.min, info.max).astype(dtype)
+    if str(a.dtype) != dtype or not np.array_equal(a, want):
+        fail("%s: dtype %s, %d pixels are not the photons rounded and "
+             "clipped" % (f, a.dtype, np.count_nonzero(a != want)))
+    print("ok - %s: %s, the golden photons rounded and clipped"
+          % (os.path.basename(f), dtype))
+
+
 def s32_counts(width, height):
     """Detector-like 32-bit counts: a few counts per pixel, bright pixels
     beyond 16 bits, masked gaps (-1) and other negative values."""
@@ -165,6 +178,8 @@ elif cmd == "tiff-dtype":
     tiff_dtype(sys.argv[2], sys.argv[3])
 elif cmd == "tiff-map":
     tiff_map(sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))
+elif cmd == "tiff-rounded":
+    tiff_rounded(sys.argv[2], sys.argv[3], sys.argv[4])
 elif cmd == "s32-frame":
     s32_frame(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
 elif cmd == "s32-tiff":

@@ -35,6 +35,10 @@ run_ok "tiff uint16" $check tiff-dtype "$work/c16.tif" uint16
 launch nanobraggsrc nanobragg-args="$rs_args" num-frames=1 ! nbtiffenc sample-format=uint32 \
   ! filesink location="$work/c32.tif"
 run_ok "tiff uint32" $check tiff-dtype "$work/c32.tif" uint32
+launch nanobraggsrc nanobragg-args="$rs_args" num-frames=1 ! nbtiffenc sample-format=int32 \
+  ! filesink location="$work/i32.tif"
+run_ok "tiff int32 from photons" $check tiff-rounded "$work/i32.tif" \
+  "$golden/rotation_series/frame_000.bin" int32
 
 # TIFF from the trace pad: a map of the fractional index h
 launch nanobraggsrc name=s nanobragg-args="$rs_args" num-frames=1 trace-map=h \
