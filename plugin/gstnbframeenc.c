@@ -9,6 +9,9 @@ typedef struct
   GstPad *sinkpad, *srcpad;
   GstNbFrameInfo info;
   gboolean have_info;
+  GstNbParallel *parallel;      /* READY->PAUSED .. PAUSED->READY */
+  GstBufferPool *pool;          /* output buffers of pool_size bytes */
+  gsize pool_size;
 } GstNbFrameEncPrivate;
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (GstNbFrameEnc, gst_nb_frame_enc,
@@ -21,6 +24,48 @@ GstPad *
 gst_nb_frame_enc_get_srcpad (GstNbFrameEnc * self)
 {
   return PRIV (self)->srcpad;
+}
+
+GstNbParallel *
+gst_nb_frame_enc_get_parallel (GstNbFrameEnc * self)
+{
+  return PRIV (self)->parallel;
+}
+
+static void
+drop_pool (GstNbFrameEncPrivate * priv)
+{
+  if (priv->pool) {
+    /* buffers still downstream are freed when they come back */
+    gst_buffer_pool_set_active (priv->pool, FALSE);
+    gst_clear_object (&priv->pool);
+  }
+  priv->pool_size = 0;
+}
+
+GstBuffer *
+gst_nb_frame_enc_alloc (GstNbFrameEnc * self, gsize size)
+{
+  GstNbFrameEncPrivate *priv = PRIV (self);
+  GstBuffer *buf = NULL;
+
+  if (priv->pool == NULL || priv->pool_size != size) {
+    GstStructure *config;
+
+    drop_pool (priv);
+    priv->pool = gst_buffer_pool_new ();
+    config = gst_buffer_pool_get_config (priv->pool);
+    gst_buffer_pool_config_set_params (config, NULL, size, 0, 0);
+    if (gst_buffer_pool_set_config (priv->pool, config)
+        && gst_buffer_pool_set_active (priv->pool, TRUE))
+      priv->pool_size = size;
+    else
+      drop_pool (priv);
+  }
+  if (priv->pool)
+    gst_buffer_pool_acquire_buffer (priv->pool, &buf, NULL);
+  /* without a pool: memory of its own */
+  return buf ? buf : gst_buffer_new_allocate (NULL, size, NULL);
 }
 
 static gboolean
@@ -95,11 +140,31 @@ gst_nb_frame_enc_change_state (GstElement * element,
     GstStateChange transition)
 {
   GstNbFrameEnc *self = GST_NB_FRAME_ENC (element);
+  GstNbFrameEncPrivate *priv = PRIV (self);
   GstStateChangeReturn ret;
 
+  if (transition == GST_STATE_CHANGE_READY_TO_PAUSED) {
+    GError *error = NULL;
+    guint threads = gst_nb_parallel_threads_from_env (&error);
+    if (threads == 0) {
+      GST_ELEMENT_ERROR (self, LIBRARY, SETTINGS, ("%s", error->message),
+          (NULL));
+      g_error_free (error);
+      return GST_STATE_CHANGE_FAILURE;
+    }
+    /* the threads live while the element streams: none per frame */
+    priv->parallel = gst_nb_parallel_new (threads);
+    GST_DEBUG_OBJECT (self, "%u threads", threads);
+  }
   ret = GST_ELEMENT_CLASS (gst_nb_frame_enc_parent_class)->change_state
       (element, transition);
+  if (ret == GST_STATE_CHANGE_FAILURE
+      && transition == GST_STATE_CHANGE_READY_TO_PAUSED)
+    g_clear_pointer (&priv->parallel, gst_nb_parallel_free);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
+    /* the pads are inactive: no frame is being converted */
+    g_clear_pointer (&priv->parallel, gst_nb_parallel_free);
+    drop_pool (priv);
     PRIV (self)->have_info = FALSE;
     if (GST_NB_FRAME_ENC_GET_CLASS (self)->reset)
       GST_NB_FRAME_ENC_GET_CLASS (self)->reset (self);

@@ -7,6 +7,7 @@
 
 #include <gst/gst.h>
 #include "gstnbframeinfo.h"
+#include "gstnbparallel.h"
 
 G_BEGIN_DECLS
 
@@ -32,6 +33,16 @@ struct _GstNbFrameEncClass
 void gst_nb_frame_enc_add_pads (GstNbFrameEnc * self);
 
 GstPad *gst_nb_frame_enc_get_srcpad (GstNbFrameEnc * self);
+
+/* The element's thread pool while it is PAUSED or PLAYING (NULL, i.e. the
+ * calling thread only, otherwise): for the per-pixel loops of convert. */
+GstNbParallel *gst_nb_frame_enc_get_parallel (GstNbFrameEnc * self);
+
+/* An output buffer of @size bytes for convert, from a pool of recycled
+ * buffers of that size: a frame-sized allocation of its own would be new
+ * memory every frame, whose page faults cost as much as the conversion
+ * (the pool is made again when the size changes). */
+GstBuffer *gst_nb_frame_enc_alloc (GstNbFrameEnc * self, gsize size);
 
 G_END_DECLS
 

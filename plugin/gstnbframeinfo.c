@@ -15,12 +15,16 @@ gst_nb_frame_info_from_caps (const GstCaps * caps, GstNbFrameInfo * info)
     return FALSE;
   if (gst_structure_has_name (s, "video/x-diffraction")
       && g_str_equal (format, "F32LE"))
-    info->is_float = TRUE;
+    info->format = GST_NB_FRAME_F32;
   else if (gst_structure_has_name (s, "video/x-raw")
       && g_str_equal (format, "GRAY16_LE"))
-    info->is_float = FALSE;
+    info->format = GST_NB_FRAME_GRAY16;
+  else if (gst_structure_has_name (s, "video/x-diffraction")
+      && g_str_equal (format, "S32LE"))
+    info->format = GST_NB_FRAME_S32;
   else
     return FALSE;
+  info->is_float = info->format == GST_NB_FRAME_F32;
   if (!gst_structure_get_int (s, "width", &info->width)
       || !gst_structure_get_int (s, "height", &info->height))
     return FALSE;

@@ -12,7 +12,9 @@
  * infinite), d-centre (d at the middle of the shell in 1/d,
  * 2 / (1/d-max + 1/d-min)), d (the same as d-centre, the name of earlier
  * versions), mean (mean pixel value) and pixels (guint64, pixel centres
- * in the shell).
+ * in the shell, masked pixels not counted).  Masked pixels (negative
+ * 32-bit counts, `video/x-diffraction,format=S32LE`) are left out of the
+ * shells.
  *
  * The scattering angle of each pixel centre comes from the detector
  * vectors of NbFrameMeta (pix0, fast and slow axes, beam direction in the
@@ -180,14 +182,61 @@ inverse_d_of_pixel (const GstNbRadialGeometry * g, int f, int s)
   return inverse_d_of_ray (g, pos);
 }
 
+typedef struct
+{
+  const GstNbRadialGeometry *g;
+  guint tasks;
+  double *q;                    /* 1/d of every pixel centre */
+  double *qmax;                 /* per task */
+  double qmax_all;
+  gint *shell;
+} ShellMapJob;
+
+static void
+inverse_d_of_rows (gpointer data, guint task)
+{
+  ShellMapJob *job = data;
+  const GstNbRadialGeometry *g = job->g;
+  gsize begin, end;
+  double qmax = 0;
+
+  gst_nb_parallel_part (g->height, job->tasks, task, &begin, &end);
+  for (gsize s = begin; s < end; s++)
+    for (int f = 0; f < g->width; f++) {
+      gsize i = s * g->width + f;
+      job->q[i] = inverse_d_of_pixel (g, f, (int) s);
+      qmax = MAX (qmax, job->q[i]);
+    }
+  job->qmax[task] = qmax;
+}
+
+static void
+shells_of_rows (gpointer data, guint task)
+{
+  ShellMapJob *job = data;
+  const GstNbRadialGeometry *g = job->g;
+  gsize begin, end;
+
+  gst_nb_parallel_part (g->height, job->tasks, task, &begin, &end);
+  for (gsize i = begin * g->width; i < end * g->width; i++) {
+    int b = job->qmax_all > 0 ? (int) (job->q[i] / job->qmax_all * g->bins)
+        : 0;
+    job->shell[i] = MIN (b, g->bins - 1);
+  }
+}
+
 /* The pixel -> shell map of @g: 1/d of every pixel centre, shells of
  * equal width in 1/d up to the largest 1/d on the detector (the corners of
  * a flat one). */
 static void
 build_shell_map (GstNbRadial * self, const GstNbRadialGeometry * g)
 {
+  GstNbParallel *par = gst_nb_frame_enc_get_parallel (GST_NB_FRAME_ENC
+      (self));
   gsize n = (gsize) g->width * g->height;
-  double *q = g_new (double, n);
+  ShellMapJob job = { g, gst_nb_parallel_tasks_for (par, g->height,
+        g->width)
+  };
   double qmax = 0;
 
   if (!g->curved) {
@@ -197,25 +246,122 @@ build_shell_map (GstNbRadial * self, const GstNbRadialGeometry * g)
     for (int c = 0; c < 4; c++)
       qmax = MAX (qmax, inverse_d_flat (g, corners[c][0], corners[c][1]));
   }
-  for (int s = 0; s < g->height; s++)
-    for (int f = 0; f < g->width; f++) {
-      gsize i = (gsize) s * g->width + f;
-      q[i] = inverse_d_of_pixel (g, f, s);
-      qmax = MAX (qmax, q[i]);
-    }
+  job.q = g_new (double, n);
+  job.qmax = g_new (double, job.tasks);
+  gst_nb_parallel_run (par, job.tasks, inverse_d_of_rows, &job);
+  /* a maximum does not depend on the order */
+  for (guint t = 0; t < job.tasks; t++)
+    qmax = MAX (qmax, job.qmax[t]);
   g_free (self->shell_of_pixel);
   self->shell_of_pixel = g_new (gint, n);
-  for (gsize i = 0; i < n; i++) {
-    int b = qmax > 0 ? (int) (q[i] / qmax * g->bins) : 0;
-    self->shell_of_pixel[i] = MIN (b, g->bins - 1);
-  }
+  job.qmax_all = qmax;
+  job.shell = self->shell_of_pixel;
+  gst_nb_parallel_run (par, job.tasks, shells_of_rows, &job);
   self->qmax = qmax;
   self->geometry = *g;
-  g_free (q);
+  g_free (job.q);
+  g_free (job.qmax);
   GST_DEBUG_OBJECT (self, "shell map for %dx%d pixels, %d shells up to "
       "1/d = %g 1/A (%s)", g->width, g->height, g->bins, qmax,
       g->have_vectors ? (g->curved ? "curved detector" : "lab-frame "
           "detector vectors") : "flat detector normal to the beam");
+}
+
+/* Partial sums of the shells are kept for this many row bands at most,
+ * and for at most this many (band, shell) pairs: the bands depend only on
+ * the frame height and the shell count, never on the thread count, so
+ * the sums (added band by band in band order) do not either. */
+#define MAX_BANDS 64
+#define MAX_BAND_ENTRIES (1 << 20)
+
+static guint
+shell_sum_bands (gint height, gint bins)
+{
+  guint bands = MIN (MAX_BANDS, MAX_BAND_ENTRIES / bins);
+  return CLAMP (bands, 1, (guint) height);
+}
+
+typedef struct
+{
+  const GstNbFrameInfo *info;
+  const guint8 *data;
+  const gint *shell;
+  gint bins;
+  guint bands;
+  double *sum;                  /* bands x bins */
+  guint64 *count;               /* bands x bins */
+} ShellSumJob;
+
+/* The shells' sums and pixel counts over the rows of band @band; masked
+ * pixels (negative 32-bit counts) are left out. */
+static void
+sum_band (gpointer data, guint band)
+{
+  const ShellSumJob *job = data;
+  const guint8 *px = job->data;
+  const gint *shell = job->shell;
+  double *sum = job->sum + (gsize) band * job->bins;
+  guint64 *count = job->count + (gsize) band * job->bins;
+  gsize row_begin, row_end, begin, end;
+
+  gst_nb_parallel_part (job->info->height, job->bands, band, &row_begin,
+      &row_end);
+  begin = row_begin * job->info->width;
+  end = row_end * job->info->width;
+  memset (sum, 0, job->bins * sizeof (*sum));
+  memset (count, 0, job->bins * sizeof (*count));
+  switch (job->info->format) {
+    case GST_NB_FRAME_F32:
+      for (gsize i = begin; i < end; i++) {
+        sum[shell[i]] += gst_nb_frame_read_f32 (px, i);
+        count[shell[i]]++;
+      }
+      break;
+    case GST_NB_FRAME_GRAY16:
+      for (gsize i = begin; i < end; i++) {
+        sum[shell[i]] += GST_READ_UINT16_LE (px + 2 * i);
+        count[shell[i]]++;
+      }
+      break;
+    case GST_NB_FRAME_S32:
+      for (gsize i = begin; i < end; i++) {
+        gint32 v = gst_nb_frame_read_s32 (px, i);
+        if (v < 0)
+          continue;
+        sum[shell[i]] += v;
+        count[shell[i]]++;
+      }
+      break;
+  }
+}
+
+/* The mean and pixel count of every shell of the frame in @data. */
+static void
+shell_means (GstNbRadial * self, const GstNbFrameInfo * info,
+    const guint8 * data, double *mean, gsize * count)
+{
+  const gint bins = self->geometry.bins;
+  ShellSumJob job = { info, data, self->shell_of_pixel, bins,
+    shell_sum_bands (info->height, bins)
+  };
+
+  job.sum = g_new (double, (gsize) job.bands * bins);
+  job.count = g_new (guint64, (gsize) job.bands * bins);
+  gst_nb_parallel_run (gst_nb_frame_enc_get_parallel (GST_NB_FRAME_ENC
+          (self)), job.bands, sum_band, &job);
+  for (int b = 0; b < bins; b++) {
+    double sum = 0;
+    guint64 n = 0;
+    /* in band order, whichever thread summed which band */
+    for (guint band = 0; band < job.bands; band++) {
+      sum += job.sum[(gsize) band * bins + b];
+      n += job.count[(gsize) band * bins + b];
+    }
+    mean[b] = n ? sum / n : 0.0;
+    count[b] = n;
+  }
+  g_free (job.sum);
+  g_free (job.count);
 }
 
 static void
@@ -298,14 +444,8 @@ gst_nb_radial_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   mean = g_new0 (double, bins);
   count = g_new0 (gsize, bins);
   gst_buffer_map (in, &map, GST_MAP_READ);
-  for (gsize i = 0; i < (gsize) info->width * info->height; i++) {
-    int b = self->shell_of_pixel[i];
-    mean[b] += gst_nb_frame_pixel (info, map.data, i);
-    count[b]++;
-  }
+  shell_means (self, info, map.data, mean, count);
   gst_buffer_unmap (in, &map);
-  for (int b = 0; b < bins; b++)
-    mean[b] = count[b] ? mean[b] / count[b] : 0.0;
 
   csv = g_string_new (NULL);
   if (!self->header_sent) {

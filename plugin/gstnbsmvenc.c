@@ -11,7 +11,10 @@
  * pixel-size, distance and wavelength properties, with the beam at the
  * detector centre.
  *
- * Counts frames (`video/x-raw,format=GRAY16_LE`) are written as they are.
+ * Counts frames (`video/x-raw,format=GRAY16_LE`) are written as they are;
+ * 32-bit counts (`video/x-diffraction,format=S32LE`) too, except that
+ * masked pixels (negative counts) become 0 and counts above 65535 become
+ * 65535.
  * Photon frames (`video/x-diffraction`) become round(photons * scale +
  * adc-offset) clipped to 0..65535, as nanoBragg's -intfile.  With scale=0
  * the scale is automatic as in nanoBragg (the maximum becomes 55000), but
@@ -97,16 +100,100 @@ default_header (GstNbSmvEnc * self, const GstNbFrameInfo * info,
   (void) in;
 }
 
-/* nanoBragg's automatic scale for @src: its maximum becomes 55000. */
-static double
-automatic_scale (const GstNbFrameInfo * info, const guint8 * src)
+/* The rows of one task of a frame loop. */
+static void
+task_pixels (const GstNbFrameInfo * info, guint tasks, guint task,
+    gsize * begin, gsize * end)
 {
-  gsize npix = (gsize) info->width * info->height;
+  gsize row_begin, row_end;
+
+  gst_nb_parallel_part (info->height, tasks, task, &row_begin, &row_end);
+  *begin = row_begin * info->width;
+  *end = row_end * info->width;
+}
+
+typedef struct
+{
+  const GstNbFrameInfo *info;
+  const guint8 *src;
+  guint tasks;
+  double *max;                  /* per task */
+} MaxJob;
+
+static void
+max_of_rows (gpointer data, guint task)
+{
+  MaxJob *job = data;
+  gsize begin, end;
   double max = 0.0;
 
-  for (gsize i = 0; i < npix; i++)
-    max = MAX (max, gst_nb_frame_pixel (info, src, i));
+  task_pixels (job->info, job->tasks, task, &begin, &end);
+  for (gsize i = begin; i < end; i++)
+    max = MAX (max, gst_nb_frame_pixel (job->info, job->src, i));
+  job->max[task] = max;
+}
+
+/* nanoBragg's automatic scale for @src: its maximum becomes 55000. */
+static double
+automatic_scale (GstNbParallel * par, const GstNbFrameInfo * info,
+    const guint8 * src)
+{
+  MaxJob job = { info, src, gst_nb_parallel_tasks_for (par, info->height,
+        info->width)
+  };
+  double max = 0.0;
+
+  job.max = g_new (double, job.tasks);
+  gst_nb_parallel_run (par, job.tasks, max_of_rows, &job);
+  /* the maximum does not depend on the order */
+  for (guint t = 0; t < job.tasks; t++)
+    max = MAX (max, job.max[t]);
+  g_free (job.max);
   return max > 0.0 ? 55000.0 / max : 1.0;
+}
+
+typedef struct
+{
+  const GstNbFrameInfo *info;
+  const guint8 *src;
+  guint8 *dst;                  /* the first pixel after the header */
+  double scale, adc;            /* photon frames */
+  guint tasks;
+} PixelJob;
+
+/* SMV pixels (unsigned 16-bit little-endian) of the rows of @task. */
+static void
+convert_rows (gpointer data, guint task)
+{
+  const PixelJob *job = data;
+  gsize begin, end;
+
+  task_pixels (job->info, job->tasks, task, &begin, &end);
+  switch (job->info->format) {
+    case GST_NB_FRAME_F32:
+      for (gsize i = begin; i < end; i++) {
+        double v = gst_nb_frame_read_f32 (job->src, i);
+        /* nanoBragg's -intfile rounding (single precision): floorf of
+         * t + 0.5 >= 0.5, i.e. its truncation */
+        double t = CLAMP (v * job->scale + job->adc, 0.0, 65535.0);
+        GST_WRITE_UINT16_LE (job->dst + 2 * i,
+            (guint16) (gint32) (float) (t + 0.5));
+      }
+      break;
+    case GST_NB_FRAME_GRAY16:
+      /* counts as they are: little-endian in, little-endian out */
+      memcpy (job->dst + 2 * begin, job->src + 2 * begin, 2 * (end - begin));
+      break;
+    case GST_NB_FRAME_S32:
+      /* counts as they are; masked (negative) pixels read 0, counts
+       * beyond 16 bits saturate */
+      for (gsize i = begin; i < end; i++) {
+        gint32 c = gst_nb_frame_read_s32 (job->src, i);
+        GST_WRITE_UINT16_LE (job->dst + 2 * i, (guint16) CLAMP (c, 0,
+                65535));
+      }
+      break;
+  }
 }
 
 /* The counts per photon for photon frame @src: the scale property, or
@@ -121,7 +208,8 @@ photon_scale (GstNbSmvEnc * self, double scale_property,
   if (!*automatic)
     return scale_property;
   if (self->series_scale <= 0.0) {
-    self->series_scale = automatic_scale (info, src);
+    self->series_scale = automatic_scale (gst_nb_frame_enc_get_parallel
+        (GST_NB_FRAME_ENC (self)), info, src);
     GST_INFO_OBJECT (self, "automatic scale %.17g counts per photon for "
         "this series (55000 / maximum of its first frame)",
         self->series_scale);
@@ -154,13 +242,14 @@ gst_nb_smv_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   h.height = info->height;
 
   header_bytes = nb_smv_header_size (&h);
-  out = gst_buffer_new_allocate (NULL, header_bytes + 2 * npix, NULL);
+  out = gst_nb_frame_enc_alloc (enc, header_bytes + 2 * npix);
   gst_buffer_map (in, &src, GST_MAP_READ);
   gst_buffer_map (out, &dst, GST_MAP_WRITE);
   if (info->is_float) {
     scale = photon_scale (self, scale, info, src.data, &automatic);
   } else if (meta != NULL) {
-    /* counts: the scale the source used, as its meta says */
+    /* counts (16- or 32-bit): the scale the source used, as its meta
+     * says */
     gst_structure_get_boolean (meta, "scale-automatic", &automatic);
     if (!gst_structure_get_double (meta, "scale", &scale))
       automatic = FALSE;
@@ -169,17 +258,12 @@ gst_nb_smv_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
    * one is the user's own number, and the header stays nanoBragg's. */
   h.scale = automatic ? scale : 0.0;
   nb_smv_format_header (&h, (char *) dst.data);
-  for (gsize i = 0; i < npix; i++) {
-    double v = gst_nb_frame_pixel (info, src.data, i);
-    guint16 c;
-    if (info->is_float) {
-      /* nanoBragg's -intfile rounding (single precision) */
-      double t = CLAMP (v * scale + adc, 0.0, 65535.0);
-      c = (guint16) floorf ((float) (t + 0.5));
-    } else {
-      c = (guint16) v;
-    }
-    GST_WRITE_UINT16_LE (dst.data + header_bytes + 2 * i, c);
+  {
+    GstNbParallel *par = gst_nb_frame_enc_get_parallel (enc);
+    PixelJob job = { info, src.data, dst.data + header_bytes, scale, adc,
+      gst_nb_parallel_tasks_for (par, info->height, info->width)
+    };
+    gst_nb_parallel_run (par, job.tasks, convert_rows, &job);
   }
   gst_buffer_unmap (out, &dst);
   gst_buffer_unmap (in, &src);

@@ -11,10 +11,12 @@ G_DECLARE_FINAL_TYPE (GstNbTiffEnc, gst_nb_tiff_enc, GST, NB_TIFF_ENC,
     GstNbFrameEnc)
 
 typedef enum {
-  GST_NB_TIFF_SAMPLE_AUTO,      /* float frames -> float32, counts -> uint16 */
+  GST_NB_TIFF_SAMPLE_AUTO,      /* photons -> float32, GRAY16 -> uint16,
+                                 * S32 -> int32 */
   GST_NB_TIFF_SAMPLE_FLOAT32,
   GST_NB_TIFF_SAMPLE_UINT16,
-  GST_NB_TIFF_SAMPLE_UINT32
+  GST_NB_TIFF_SAMPLE_UINT32,
+  GST_NB_TIFF_SAMPLE_INT32
 } GstNbTiffSample;
 
 struct _GstNbTiffEnc

@@ -5,6 +5,7 @@
 #include <gst/gst.h>
 #include <gst/base/gstbasetransform.h>
 #include "gstnbframeinfo.h"
+#include "gstnbparallel.h"
 
 G_BEGIN_DECLS
 
@@ -29,6 +30,11 @@ struct _GstNbView
   /* negotiated */
   GstNbFrameInfo in;
   gboolean out16;
+  /* start .. stop */
+  GstNbParallel *parallel;
+  guint32 *hist;                /* GST_NB_RANK_BINS: percentile selection */
+  guint64 *keys, *scratch;      /* samples of them */
+  gsize samples;
 };
 
 GST_ELEMENT_REGISTER_DECLARE (nbview);

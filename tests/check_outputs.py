@@ -9,6 +9,10 @@ TIFF and SMV files and compares them with golden images.
   check_outputs.py smv-series DIR FRAMES WIDTH HEIGHT
   check_outputs.py tiff-dtype FILE DTYPE
   check_outputs.py tiff-map FILE LOW HIGH        (all values in [LOW, HIGH])
+  check_outputs.py tiff-rounded FILE GOLDEN_BIN DTYPE  (photons rounded)
+  check_outputs.py s32-frame FILE WIDTH HEIGHT   (writes 32-bit counts)
+  check_outputs.py s32-tiff FILE COUNTS WIDTH HEIGHT
+  check_outputs.py s32-smv FILE COUNTS WIDTH HEIGHT
 """
 import glob
 import os
@@ -97,6 +101,71 @@ def tiff_map(f, low, high):
           % (os.path.basename(f), low, high))
 
 
+def tiff_rounded(f, golden, dtype):
+    a = tifffile.imread(f)
+    info = np.iinfo(dtype)
+    ref = np.fromfile(golden, "<f4").reshape(a.shape).astype(np.float64)
+    want = np.clip(np.floor(ref + 0.5), info.min, info.max).astype(dtype)
+    if str(a.dtype) != dtype or not np.array_equal(a, want):
+        fail("%s: dtype %s, %d pixels are not the photons rounded and "
+             "clipped" % (f, a.dtype, np.count_nonzero(a != want)))
+    print("ok - %s: %s, the golden photons rounded and clipped"
+          % (os.path.basename(f), dtype))
+
+
+def s32_counts(width, height):
+    """Detector-like 32-bit counts: a few counts per pixel, bright pixels
+    beyond 16 bits, masked gaps (-1) and other negative values."""
+    rng = np.random.default_rng(20261202)
+    c = rng.poisson(3.0, (height, width)).astype(np.int64)
+    bright = rng.random((height, width)) < 0.01
+    c[bright] = rng.integers(65536, 2**31 - 1, int(np.count_nonzero(bright)))
+    c[:, 5] = 2**31 - 1
+    c[7, :] = 70000
+    c[height // 2:height // 2 + 3, :] = -1
+    c[:, width - 2] = -1
+    c[1, 1] = -(2**31)
+    c[2, 2] = 65535
+    c[3, 3] = 65536
+    return c.astype("<i4")
+
+
+def s32_frame(f, width, height):
+    s32_counts(width, height).tofile(f)
+    print("ok - wrote %dx%d 32-bit counts" % (width, height))
+
+
+def s32_tiff(f, counts, width, height):
+    want = np.fromfile(counts, "<i4").reshape(height, width)
+    with tifffile.TiffFile(f) as t:
+        page = t.pages[0]
+        a = page.asarray()
+        fmt = page.tags["SampleFormat"].value
+        bits = page.tags["BitsPerSample"].value
+    if a.dtype != np.int32 or int(fmt) != 2 or bits != 32:
+        fail("%s: dtype %s, SampleFormat %s, BitsPerSample %s (want int32, "
+             "2 = signed integer, 32)" % (f, a.dtype, fmt, bits))
+    if not np.array_equal(a, want):
+        fail("%s: %d pixels differ from the pushed counts"
+             % (f, np.count_nonzero(a != want)))
+    print("ok - tifffile reads a 32-bit signed TIFF equal to the pushed "
+          "counts (%d masked)" % np.count_nonzero(want < 0))
+
+
+def s32_smv(f, counts, width, height):
+    c = np.fromfile(counts, "<i4").reshape(height, width)
+    want = np.clip(c, 0, 65535).astype(np.uint16)
+    im = fabio.open(f)
+    if im.data.dtype != np.uint16 or im.data.shape != (height, width):
+        fail("%s: dtype %s shape %s" % (f, im.data.dtype, im.data.shape))
+    if not np.array_equal(im.data, want):
+        fail("%s: %d pixels are not the counts clipped to 0..65535"
+             % (f, np.count_nonzero(im.data != want)))
+    print("ok - fabio reads the SMV of 32-bit counts: the counts clipped to "
+          "0..65535 (%d masked -> 0, %d saturated)"
+          % (np.count_nonzero(c < 0), np.count_nonzero(c > 65535)))
+
+
 cmd = sys.argv[1]
 if cmd == "tiff-series":
     tiff_series(sys.argv[2], sys.argv[3])
@@ -109,5 +178,13 @@ elif cmd == "tiff-dtype":
     tiff_dtype(sys.argv[2], sys.argv[3])
 elif cmd == "tiff-map":
     tiff_map(sys.argv[2], float(sys.argv[3]), float(sys.argv[4]))
+elif cmd == "tiff-rounded":
+    tiff_rounded(sys.argv[2], sys.argv[3], sys.argv[4])
+elif cmd == "s32-frame":
+    s32_frame(sys.argv[2], int(sys.argv[3]), int(sys.argv[4]))
+elif cmd == "s32-tiff":
+    s32_tiff(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
+elif cmd == "s32-smv":
+    s32_smv(sys.argv[2], sys.argv[3], int(sys.argv[4]), int(sys.argv[5]))
 else:
     fail("unknown check " + cmd)

@@ -35,6 +35,10 @@ run_ok "tiff uint16" $check tiff-dtype "$work/c16.tif" uint16
 launch nanobraggsrc nanobragg-args="$rs_args" num-frames=1 ! nbtiffenc sample-format=uint32 \
   ! filesink location="$work/c32.tif"
 run_ok "tiff uint32" $check tiff-dtype "$work/c32.tif" uint32
+launch nanobraggsrc nanobragg-args="$rs_args" num-frames=1 ! nbtiffenc sample-format=int32 \
+  ! filesink location="$work/i32.tif"
+run_ok "tiff int32 from photons" $check tiff-rounded "$work/i32.tif" \
+  "$golden/rotation_series/frame_000.bin" int32
 
 # TIFF from the trace pad: a map of the fractional index h
 launch nanobraggsrc name=s nanobragg-args="$rs_args" num-frames=1 trace-map=h \
@@ -95,6 +99,18 @@ EOF
 }
 run_ok "smv scale=0 series: one SCALE" smv_scale_series "$work/scaled" \
   "$golden/rotation_series" 10
+
+# 32-bit counts (S32LE, as nanobraggsrc's readout sends them): a raw
+# frame from the file, read back by tifffile and fabio
+s32w=333; s32h=211
+run_ok "s32 frame written" $check s32-frame "$work/c32.raw" $s32w $s32h
+s32caps="video/x-diffraction,format=S32LE,width=$s32w,height=$s32h,framerate=0/1"
+launch filesrc location="$work/c32.raw" blocksize=$((4 * s32w * s32h)) ! "$s32caps" \
+  ! nbtiffenc ! filesink location="$work/s32.tif"
+run_ok "tiff int32 from S32LE counts" $check s32-tiff "$work/s32.tif" "$work/c32.raw" $s32w $s32h
+launch filesrc location="$work/c32.raw" blocksize=$((4 * s32w * s32h)) ! "$s32caps" \
+  ! nbsmvenc ! filesink location="$work/s32.img"
+run_ok "smv from S32LE counts" $check s32-smv "$work/s32.img" "$work/c32.raw" $s32w $s32h
 
 # nbview: PNG of the right size; nbradial: one CSV row per bin and frame
 launch nanobraggsrc nanobragg-args="$rs_args" num-frames=2 ! nbview scale=sqrt \
