@@ -485,7 +485,7 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
   self->frames_pushed = self->frames_dropped = 0;
   self->series_scale = 0.0;
   self->readout_ready = FALSE;
-  self->frame_format = GST_NB_FRAMES_PHOTONS;
+  self->frame_format = GST_NB_SRC_PHOTONS;
   self->segment_seqnum = gst_util_seqnum_next ();
   self->last_seek_seqnum = GST_SEQNUM_INVALID;
   g_free (self->stream_id_base);
@@ -973,14 +973,14 @@ negotiate_src (GstNanoBraggSrc * self)
   caps = gst_caps_fixate (caps);
   st = gst_caps_get_structure (caps, 0);
   if (gst_structure_has_name (st, "video/x-raw"))
-    self->frame_format = GST_NB_FRAMES_COUNTS_GRAY16;
+    self->frame_format = GST_NB_SRC_COUNTS_GRAY16;
   else if (g_strcmp0 (gst_structure_get_string (st, "format"), "S32LE") == 0)
-    self->frame_format = GST_NB_FRAMES_COUNTS_S32;
+    self->frame_format = GST_NB_SRC_COUNTS_S32;
   else
-    self->frame_format = GST_NB_FRAMES_PHOTONS;
+    self->frame_format = GST_NB_SRC_PHOTONS;
   if (!resize_pool (self, (gsize) self->model->det.fpixels
           * self->model->det.spixels * (self->frame_format
-              == GST_NB_FRAMES_COUNTS_GRAY16 ? 2 : 4))) {
+              == GST_NB_SRC_COUNTS_GRAY16 ? 2 : 4))) {
     GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
         ("cannot set up a pool of %dx%d count buffers",
             self->model->det.fpixels, self->model->det.spixels), (NULL));
@@ -1322,7 +1322,7 @@ series_scale_from_frame0 (GstNanoBraggSrc * self, GError ** error)
 static NbCountsFormat
 counts_format (GstNanoBraggSrc * self)
 {
-  return self->frame_format == GST_NB_FRAMES_COUNTS_S32 ? NB_COUNTS_S32
+  return self->frame_format == GST_NB_SRC_COUNTS_S32 ? NB_COUNTS_S32
       : NB_COUNTS_U16;
 }
 
@@ -1484,7 +1484,7 @@ render_counts (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   gst_nb_frame_meta_add (buf, self->model, frame, self->readout.gain,
       self->readout.adc_offset);
   gst_nb_frame_meta_add_readout (buf, &self->readout, NB_NOISE_RNG_COUNTER,
-      self->frame_format == GST_NB_FRAMES_COUNTS_S32 ? "S32LE" : "GRAY16_LE");
+      self->frame_format == GST_NB_SRC_COUNTS_S32 ? "S32LE" : "GRAY16_LE");
   return buf;
 }
 
@@ -1538,7 +1538,7 @@ render_frame (GstNanoBraggSrc * self, gint64 frame, GError ** error)
 {
   GstBuffer *buf;
 
-  if (self->frame_format == GST_NB_FRAMES_PHOTONS) {
+  if (self->frame_format == GST_NB_SRC_PHOTONS) {
     buf = take_backend_frame (self, frame, error);
     if (buf != NULL)
       gst_nb_frame_meta_add (buf, self->model, frame, 1.0, 0.0);
@@ -1571,7 +1571,7 @@ append_readout_line (GstNanoBraggSrc * self, gint64 frame, GString * text)
       " gain=%s adc-offset=%.17g read-noise=%.17g psf-fwhm=%.17g "
       "calibration-error=%.17g calibration-seed=%" G_GUINT64_FORMAT
       " count-cutoff=%.17g masked-value=%d\n", frame,
-      self->frame_format == GST_NB_FRAMES_COUNTS_S32 ? "S32LE" : "GRAY16_LE",
+      self->frame_format == GST_NB_SRC_COUNTS_S32 ? "S32LE" : "GRAY16_LE",
       p->noise_rng == NB_NOISE_RNG_COUNTER ? "counter" : "nanobragg",
       r.poisson, (guint64) r.seed, gain_text, r.adc_offset, r.read_noise,
       r.psf_fwhm, r.calibration_error, (guint64) r.calibration_seed,
@@ -1609,7 +1609,7 @@ render_trace (GstNanoBraggSrc * self, gint64 frame, GError ** error)
       t[i] = nb_trace_pixel_new (g_array_index (self->trace_coords, int,
               2 * i), g_array_index (self->trace_coords, int, 2 * i + 1));
     ok = nb_backend_trace (self->backend, frame, t, n, error);
-    if (ok && self->frame_format != GST_NB_FRAMES_PHOTONS)
+    if (ok && self->frame_format != GST_NB_SRC_PHOTONS)
       append_readout_line (self, frame, text);
     for (int i = 0; ok && i < n; i++)
       nb_trace_format (m, t[i], text);

@@ -24,10 +24,10 @@ GST_ELEMENT_REGISTER_DECLARE (nanobraggsrc);
 
 /* What the src pad carries (negotiated). */
 typedef enum {
-  GST_NB_FRAMES_PHOTONS,        /* video/x-diffraction F32LE */
-  GST_NB_FRAMES_COUNTS_S32,     /* video/x-diffraction S32LE */
-  GST_NB_FRAMES_COUNTS_GRAY16   /* video/x-raw GRAY16_LE */
-} GstNbFrameFormat;
+  GST_NB_SRC_PHOTONS,        /* video/x-diffraction F32LE */
+  GST_NB_SRC_COUNTS_S32,     /* video/x-diffraction S32LE */
+  GST_NB_SRC_COUNTS_GRAY16   /* video/x-raw GRAY16_LE */
+} GstNbSrcFormat;
 
 struct _GstNanoBraggSrc
 {
@@ -65,7 +65,7 @@ struct _GstNanoBraggSrc
   guint16 *counts;
 
   /* streaming state (stream lock, or object lock where noted) */
-  GstNbFrameFormat frame_format;        /* negotiated src format */
+  GstNbSrcFormat frame_format;        /* negotiated src format */
   gboolean readout_ready;       /* the backend reads frames out as counts */
   NbReadout readout;            /* ... with these parameters */
   NbReadoutWork *readout_work;  /* frame 0 read out on the host (scale=0) */
