@@ -290,6 +290,32 @@ test_thread_count_independence (void)
   g_free (b);
 }
 
+/* The batched shared blocks (AVX2 where the CPU has it) give each pixel
+ * the stream nb_crng_init gives it, also where the pair index's low word
+ * wraps. */
+static void
+test_shared_blocks_match_scalar (void)
+{
+  static const uint64_t pairs[] = { 0, 12345, G_MAXUINT32 - 5,
+    (G_GUINT64_CONSTANT (7) << 32) - 100
+  };
+  uint32_t blocks[101][4];
+
+  for (gsize t = 0; t < G_N_ELEMENTS (pairs); t++) {
+    nb_readout_shared_blocks (987654321987ULL, 17, pairs[t], 101,
+        NB_CRNG_POISSON, blocks);
+    for (int i = 0; i < 202; i++) {
+      uint64_t pixel = 2 * pairs[t] + i;
+      NbCrng a, b;
+      nb_crng_init (&a, 987654321987ULL, 17, pixel, NB_CRNG_POISSON);
+      nb_crng_init_with_block (&b, 987654321987ULL, 17, pixel,
+          NB_CRNG_POISSON, blocks[i / 2]);
+      for (int j = 0; j < 10; j++)
+        g_assert_cmphex (nb_crng_u32 (&a), ==, nb_crng_u32 (&b));
+    }
+  }
+}
+
 static void
 expect_error (const NbReadout * r, const char *name)
 {
@@ -420,6 +446,7 @@ main (int argc, char **argv)
   g_test_add_func ("/readout/psf", test_psf_width_and_photons);
   g_test_add_func ("/readout/saturation-mask", test_saturation_and_mask);
   g_test_add_func ("/readout/threads", test_thread_count_independence);
+  g_test_add_func ("/readout/shared-blocks", test_shared_blocks_match_scalar);
   g_test_add_func ("/readout/bad-values", test_bad_values);
   g_test_add_func ("/readout/backend-host", test_backend_host_readout);
   return g_test_run ();
