@@ -1856,8 +1856,10 @@ gst_nanobragg_src_class_init (GstNanoBraggSrcClass * klass)
       "osc=0.1 phi-steps=10 num-frames=20 ! queue ! "
       "multifilesink location=frame_%05d.f32",
       "The nanobragg developers");
-  /* no doc-uri: the project has no public documentation URL, and a
-   * placeholder would send users nowhere (docs/elements.md documents it) */
+  /* the installed docs/elements.md at this element's section, as for the
+   * other elements (docs/elements.md) */
+  gst_element_class_add_metadata (element_class,
+      GST_ELEMENT_METADATA_DOC_URI, PACKAGE_DOC_URI "#nanobraggsrc");
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_nanobragg_src_change_state);
 
