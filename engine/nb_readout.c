@@ -338,48 +338,133 @@ nb_readout_shared_blocks (uint64_t seed, uint32_t frame, uint64_t first_pair,
   }
 }
 
+/* Stores the counts @c of pixel @i in the job's format. */
+static inline void
+store_count (ReadoutJob * job, gsize i, double c, NbReadoutStats * local)
+{
+  const NbReadout *r = job->readout;
+  if (job->format == NB_COUNTS_S32) {
+    ((gint32 *) job->out)[i] = (gint32) c;
+    local->overloads += c >= r->cutoff;
+  } else {
+    if (c > 65535.0)
+      c = 65535.0;
+    ((guint16 *) job->out)[i] = (guint16) c;
+    local->overloads += c >= MIN (r->cutoff, 65535.0);
+  }
+  local->total += c;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+/* Of 8 pixels with the 8 word pairs @words (pixel k: words 2k, 2k + 1,
+ * as nb_crng_first_uniform reads them) and @photons, the lanes whose
+ * first uniform u <= 1 - photons: dim pixels whose deviate is 0.  The
+ * same doubles as the scalar test: w0 >> 5 and w1 >> 6 turned into
+ * doubles by the 2^52 trick, n = a 2^26 + b (exact), (n + 0.5) 2^-53. */
+__attribute__ ((target ("avx2")))
+static int
+dim_lanes8 (const uint32_t * words, const float *photons)
+{
+  const __m256i magic_bits = _mm256_set1_epi64x (0x4330000000000000LL);
+  const __m256d magic = _mm256_set1_pd (4503599627370496.0);
+  const __m256i low27 = _mm256_set1_epi64x (0x7FFFFFF);     /* w0 >> 5 */
+  int mask = 0;
+  for (int h = 0; h < 2; h++) {
+    __m256i w = _mm256_loadu_si256 ((const __m256i *) (words + 8 * h));
+    /* per 64-bit lane: low word w0, high word w1 */
+    __m256i a = _mm256_and_si256 (_mm256_srli_epi64 (w, 5), low27);
+    __m256i b = _mm256_srli_epi64 (w, 38);
+    /* a < 2^27 and b < 2^26 become doubles exactly (the trick needs
+     * < 2^52), then n = a 2^26 + b as the scalar code forms it */
+    __m256d ad = _mm256_sub_pd (_mm256_castsi256_pd (_mm256_or_si256 (a,
+                magic_bits)), magic);
+    __m256d bd = _mm256_sub_pd (_mm256_castsi256_pd (_mm256_or_si256 (b,
+                magic_bits)), magic);
+    __m256d nd = _mm256_add_pd (_mm256_mul_pd (ad,
+            _mm256_set1_pd (67108864.0)), bd);
+    __m256d u = _mm256_mul_pd (_mm256_add_pd (nd, _mm256_set1_pd (0.5)),
+        _mm256_set1_pd (1.0 / 9007199254740992.0));
+    __m256d lam = _mm256_cvtps_pd (_mm_loadu_ps (photons + 4 * h));
+    __m256d limit = _mm256_sub_pd (_mm256_set1_pd (1.0), lam);
+    mask |= _mm256_movemask_pd (_mm256_cmp_pd (u, limit, _CMP_LE_OQ)) << (4
+        * h);
+  }
+  return mask;
+}
+#endif
+
+/* The pixels [@i, @i + @n) of row @s, from column @f, whose shared blocks
+ * start at pair @first_pair: 8 at a time through dim_lanes8 where the
+ * readout has nothing but Poisson noise, gain and offset and the pixels
+ * are all unmasked; the rest one by one. */
+static void
+counts_span (ReadoutJob * job, int s, int f, gsize i, int n,
+    const uint32_t (*blocks)[4], uint64_t first_pair, NbReadoutStats * local)
+{
+  const NbDetector *d = job->det;
+  const NbReadout *r = job->readout;
+  const uint32_t *words = &blocks[0][0];
+  gboolean vector = FALSE;
+  double dim_count = 0.0;
+  int k = 0;
+
+#if defined(__x86_64__) && defined(__GNUC__)
+  vector = r->poisson && r->calibration_error == 0.0 && r->read_noise == 0.0
+      && r->adc_offset < r->cutoff && d->mask == NULL
+      && s >= d->roi_ymin && s <= d->roi_ymax
+      && __builtin_cpu_supports ("avx2");
+  /* what nb_readout_counts_from gives a pixel of deviate 0 */
+  dim_count = nb_dm_floor (r->adc_offset + 0.5);
+#endif
+  while (k < n) {
+    int dim = 0;
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (vector && k + 8 <= n && f + k >= d->roi_xmin
+        && f + k + 7 <= d->roi_xmax)
+      dim = dim_lanes8 (words + 2 * (i + k - 2 * first_pair),
+          job->photons + i + k);
+#endif
+    for (int l = 0; l < (dim ? 8 : 1); l++, k++) {
+      gsize p = i + k;
+      if (dim & (1 << l)) {
+        store_count (job, p, dim_count, local);
+        continue;
+      }
+      if (nb_pixel_skipped (d, f + k, s)) {
+        local->masked++;
+        if (job->format == NB_COUNTS_S32)
+          ((gint32 *) job->out)[p] = r->masked_value;
+        else
+          ((guint16 *) job->out)[p] = (guint16) CLAMP (r->masked_value, 0,
+              65535);
+        continue;
+      }
+      store_count (job, p, nb_readout_counts_from (r, job->frame, p,
+              job->photons[p], r->poisson ? blocks[(p >> 1) - first_pair]
+              : NULL), local);
+    }
+  }
+}
+
 static void
 counts_rows (ReadoutJob * job, int row0, int row1)
 {
   const NbDetector *d = job->det;
   const NbReadout *r = job->readout;
-  const double u16_cap = MIN (r->cutoff, 65535.0);
   NbReadoutStats local = { 0, 0, 0.0 };
-
   uint32_t blocks[BATCH / 2 + 1][4];
-  uint64_t first_pair = 0;
 
   for (int s = row0; s < row1; s++)
-    for (int f = 0; f < d->fpixels; f++) {
+    for (int f = 0; f < d->fpixels; f += BATCH) {
       gsize i = (gsize) s * d->fpixels + f;
-      double c;
-      if (r->poisson && f % BATCH == 0) {
-        gsize last = i + MIN (BATCH, d->fpixels - f) - 1;
-        first_pair = i >> 1;
+      int n = MIN (BATCH, d->fpixels - f);
+      uint64_t first_pair = i >> 1;
+      if (r->poisson)
         nb_readout_shared_blocks (r->seed, job->frame, first_pair,
-            (int) ((last >> 1) - first_pair + 1), NB_CRNG_POISSON, blocks);
-      }
-      if (nb_pixel_skipped (d, f, s)) {
-        local.masked++;
-        if (job->format == NB_COUNTS_S32)
-          ((gint32 *) job->out)[i] = r->masked_value;
-        else
-          ((guint16 *) job->out)[i] = (guint16) CLAMP (r->masked_value, 0,
-              65535);
-        continue;
-      }
-      c = nb_readout_counts_from (r, job->frame, i, job->photons[i],
-          r->poisson ? blocks[(i >> 1) - first_pair] : NULL);
-      if (job->format == NB_COUNTS_S32) {
-        ((gint32 *) job->out)[i] = (gint32) c;
-        local.overloads += c >= r->cutoff;
-      } else {
-        if (c > 65535.0)
-          c = 65535.0;
-        ((guint16 *) job->out)[i] = (guint16) c;
-        local.overloads += c >= u16_cap;
-      }
-      local.total += c;
+            (int) (((i + n - 1) >> 1) - first_pair + 1), NB_CRNG_POISSON,
+            blocks);
+      counts_span (job, s, f, i, n, (const uint32_t (*)[4]) blocks,
+          first_pair, &local);
     }
   g_mutex_lock (&job->lock);
   job->stats.overloads += local.overloads;
