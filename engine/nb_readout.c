@@ -51,10 +51,12 @@ nb_readout_from_params (const NbParams * p, double gain,
   r->seed = (uint64_t) (-p->seed);
   r->psf_fwhm = p->psf_fwhm;
   r->masked_value = p->masked_value;
-  if (p->count_cutoff >= 0.0)
-    r->cutoff = p->count_cutoff;
-  else
+  /* only -1 means "the format's maximum": any other negative cutoff is
+   * left for nb_readout_check to refuse */
+  if (p->count_cutoff == -1.0)
     r->cutoff = format == NB_COUNTS_U16 ? 65535.0 : (double) G_MAXINT32;
+  else
+    r->cutoff = p->count_cutoff;
 }
 
 static gboolean

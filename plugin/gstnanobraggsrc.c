@@ -400,7 +400,14 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
   GST_OBJECT_UNLOCK (self);
   add_flag_trace_pixels (self);
 
-  self->model = nb_model_new (&self->params, NULL, &error);
+  {
+    /* the model is published under the object lock: event and query
+     * handlers of other threads test it there */
+    NbModel *model = nb_model_new (&self->params, NULL, &error);
+    GST_OBJECT_LOCK (self);
+    self->model = model;
+    GST_OBJECT_UNLOCK (self);
+  }
   if (self->model == NULL) {
     post_model_error (self, error);
     g_error_free (error);
@@ -435,20 +442,23 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
       self->backend->ops->name, self->backend->kernel);
 
   npix = (gsize) self->model->det.fpixels * self->model->det.spixels;
-  self->scratch = g_try_new (float, npix);
-  self->counts = g_try_new (guint16, npix);
-  if (self->scratch == NULL || self->counts == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("out of memory for %dx%d frames", self->model->det.fpixels,
-            self->model->det.spixels), (NULL));
-    return FALSE;
-  }
-
   if (npix * sizeof (float) > G_MAXUINT) {
     GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
         ("a %dx%d frame (%" G_GSIZE_FORMAT " bytes) is larger than a buffer "
             "pool can hold (4 GiB)", self->model->det.fpixels,
             self->model->det.spixels, npix * sizeof (float)), (NULL));
+    return FALSE;
+  }
+  /* a float frame for the series scale and nanoBragg's generator; 16-bit
+   * counts only for the latter */
+  self->scratch = g_try_new (float, npix);
+  if (self->params.noise_rng == NB_NOISE_RNG_NANOBRAGG)
+    self->counts = g_try_new (guint16, npix);
+  if (self->scratch == NULL || (self->params.noise_rng
+          == NB_NOISE_RNG_NANOBRAGG && self->counts == NULL)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+        ("out of memory for %dx%d frames", self->model->det.fpixels,
+            self->model->det.spixels), (NULL));
     return FALSE;
   }
   /* frame buffers are recycled, not allocated per frame; none is made
@@ -505,8 +515,14 @@ gst_nanobragg_src_stop (GstNanoBraggSrc * self)
   }
   nb_backend_free (self->backend);
   self->backend = NULL;
-  nb_model_free (self->model);
-  self->model = NULL;
+  {
+    NbModel *model;
+    GST_OBJECT_LOCK (self);
+    model = self->model;
+    self->model = NULL;
+    GST_OBJECT_UNLOCK (self);
+    nb_model_free (model);
+  }
   nb_params_clear (&self->params);
   memset (&self->params, 0, sizeof (self->params));
   g_clear_pointer (&self->scratch, g_free);
@@ -734,16 +750,22 @@ gst_nanobragg_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
   gboolean ret;
 
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_SEEK:
+    case GST_EVENT_SEEK:{
+      gboolean running, live;
+      GST_OBJECT_LOCK (self);
+      running = self->model != NULL;
+      live = self->run_live;
+      GST_OBJECT_UNLOCK (self);
       /* a live detector cannot go back in time: the SEEKING query says
        * not seekable, and every seek is refused alike */
-      if (self->model != NULL && self->run_live) {
+      if (running && live) {
         GST_DEBUG_OBJECT (self, "live: seek refused");
         ret = FALSE;
       } else {
-        ret = self->model != NULL && gst_nanobragg_src_do_seek (self, event);
+        ret = running && gst_nanobragg_src_do_seek (self, event);
       }
       break;
+    }
     case GST_EVENT_LATENCY:
       /* nothing to configure: frames are stamped, not delayed (basesrc
        * answers TRUE too) */
@@ -1353,6 +1375,24 @@ acquire_frame_buffer (GstNanoBraggSrc * self, GError ** error)
   return buf;
 }
 
+/* Little-endian samples of @bytes per pixel, in place, on a big-endian
+ * host. */
+static void
+to_little_endian (guint8 * data, gsize npix, gsize bytes)
+{
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  for (gsize i = 0; i < npix; i++)
+    if (bytes == 4)
+      ((guint32 *) data)[i] = GUINT32_SWAP_LE_BE (((guint32 *) data)[i]);
+    else
+      ((guint16 *) data)[i] = GUINT16_SWAP_LE_BE (((guint16 *) data)[i]);
+#else
+  (void) data;
+  (void) npix;
+  (void) bytes;
+#endif
+}
+
 /* The counter readout's first frame: the backend starts reading out
  * (with scale=0, at the series scale from frame 0's photons).  Returns
  * frame 0's counts when @frame is 0 and its photons were rendered for the
@@ -1394,27 +1434,13 @@ start_readout (GstNanoBraggSrc * self, gint64 frame, GError ** error)
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
     nb_readout_frame (self->readout_work, &self->readout, &m->det, 0,
         self->scratch, counts_format (self), map.data, NULL);
+    to_little_endian (map.data, (gsize) m->det.fpixels * m->det.spixels,
+        counts_format (self) == NB_COUNTS_S32 ? 4 : 2);
     gst_buffer_unmap (buf, &map);
+    /* needed for this one frame only */
+    g_clear_pointer (&self->readout_work, nb_readout_work_free);
   }
   return buf;
-}
-
-/* Little-endian samples of @bytes per pixel, in place, on a big-endian
- * host. */
-static void
-to_little_endian (guint8 * data, gsize npix, gsize bytes)
-{
-#if G_BYTE_ORDER == G_BIG_ENDIAN
-  for (gsize i = 0; i < npix; i++)
-    if (bytes == 4)
-      ((guint32 *) data)[i] = GUINT32_SWAP_LE_BE (((guint32 *) data)[i]);
-    else
-      ((guint16 *) data)[i] = GUINT16_SWAP_LE_BE (((guint16 *) data)[i]);
-#else
-  (void) data;
-  (void) npix;
-  (void) bytes;
-#endif
 }
 
 /* Frame @frame as the backend delivers it (photons, or counts once it
@@ -1484,7 +1510,8 @@ render_counts (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   gst_nb_frame_meta_add (buf, self->model, frame, self->readout.gain,
       self->readout.adc_offset);
   gst_nb_frame_meta_add_readout (buf, &self->readout, NB_NOISE_RNG_COUNTER,
-      self->frame_format == GST_NB_SRC_COUNTS_S32 ? "S32LE" : "GRAY16_LE");
+      self->frame_format == GST_NB_SRC_COUNTS_S32 ? "S32LE" : "GRAY16_LE",
+      self->params.int_scale <= 0.0);
   return buf;
 }
 
@@ -1527,9 +1554,12 @@ render_nanobragg_counts (GstNanoBraggSrc * self, gint64 frame,
     GST_WRITE_UINT16_LE (map.data + 2 * i, self->counts[i]);
   gst_buffer_unmap (buf, &map);
   gst_nb_frame_meta_add (buf, m, frame, scale, adc);
+  /* what nanoBragg's generator applies: clipping to 0..65535, 0 outside
+   * the ROI and mask */
   nb_readout_from_params (&self->params, scale, NB_COUNTS_U16, &legacy);
+  legacy.masked_value = 0;
   gst_nb_frame_meta_add_readout (buf, &legacy, NB_NOISE_RNG_NANOBRAGG,
-      "GRAY16_LE");
+      "GRAY16_LE", self->params.int_scale <= 0.0);
   return buf;
 }
 
