@@ -419,14 +419,16 @@ counts_span (ReadoutJob * job, int s, int f, gsize i, int n,
   dim_count = nb_dm_floor (r->adc_offset + 0.5);
 #endif
   while (k < n) {
-    int dim = 0;
+    int dim = 0, lanes = 1;
 #if defined(__x86_64__) && defined(__GNUC__)
     if (vector && k + 8 <= n && f + k >= d->roi_xmin
-        && f + k + 7 <= d->roi_xmax)
+        && f + k + 7 <= d->roi_xmax) {
       dim = dim_lanes8 (words + 2 * (i + k - 2 * first_pair),
           job->photons + i + k);
+      lanes = 8;                /* the group is done, dim or not */
+    }
 #endif
-    for (int l = 0; l < (dim ? 8 : 1); l++, k++) {
+    for (int l = 0; l < lanes; l++, k++) {
       gsize p = i + k;
       if (dim & (1 << l)) {
         store_count (job, p, dim_count, local);
