@@ -181,7 +181,8 @@ gst_nanobragg_src_set_property (GObject * object, guint prop_id,
       self->device = g_value_get_enum (value);
       break;
     case PROP_GPU_ID:
-      self->gpu_id = g_value_get_int (value);
+      g_free (self->gpu_ids);
+      self->gpu_ids = g_value_dup_string (value);
       break;
     case PROP_TRACE_PIXELS:
       g_free (self->trace_pixels);
@@ -223,7 +224,7 @@ gst_nanobragg_src_get_property (GObject * object, guint prop_id,
       g_value_set_enum (value, self->device);
       break;
     case PROP_GPU_ID:
-      g_value_set_int (value, self->gpu_id);
+      g_value_set_string (value, self->gpu_ids);
       break;
     case PROP_TRACE_PIXELS:
       g_value_set_string (value, self->trace_pixels);
@@ -381,13 +382,13 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
   GError *error = NULL;
   gchar *note = NULL;
   NbDevice device;
-  gint gpu_id;
+  g_autofree gchar *gpu_ids = NULL;
   gsize npix;
 
   self->trace_coords = g_array_new (FALSE, FALSE, sizeof (int));
   GST_OBJECT_LOCK (self);
   device = self->device;
-  gpu_id = self->gpu_id;
+  gpu_ids = g_strdup (self->gpu_ids);
   if (!gst_nb_src_settings_to_params (&self->settings, self->nanobragg_args,
           &self->params, &error)
       || !parse_trace_pixels (self->trace_pixels, self->trace_coords,
@@ -419,15 +420,20 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     g_error_free (error);
     return FALSE;
   }
-  self->backend = nb_backend_select (self->model, device, gpu_id,
+  /* -gpu_id in nanobragg-args wins, as its flags win over properties */
+  if (self->params.gpu_ids != NULL) {
+    g_free (gpu_ids);
+    gpu_ids = g_strdup (self->params.gpu_ids);
+  }
+  self->backend = nb_backend_select_gpus (self->model, device, gpu_ids,
       self->params.num_threads, self->params.precision, &note, &error);
   if (self->backend == NULL) {
     /* the device was asked for by name: say so, whatever the backend's
      * own words are (no GPU, no driver, a build without CUDA) */
     if (device == NB_DEVICE_CUDA)
       GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("property 'device' is cuda "
-              "(gpu-id %d), but no CUDA backend could be started: %s",
-              gpu_id, error->message), (NULL));
+              "(gpu-id %s), but no CUDA backend could be started: %s",
+              gpu_ids ? gpu_ids : "0", error->message), (NULL));
     else
       post_model_error (self, error);
     g_error_free (error);
@@ -1822,6 +1828,7 @@ gst_nanobragg_src_finalize (GObject * object)
   gst_nanobragg_src_stop (self);
   gst_nb_src_settings_clear (&self->settings);
   g_free (self->nanobragg_args);
+  g_free (self->gpu_ids);
   g_free (self->trace_pixels);
   gst_flow_combiner_free (self->flow_combiner);
   g_cond_clear (&self->playing_cond);
@@ -1864,8 +1871,10 @@ gst_nanobragg_src_class_init (GstNanoBraggSrcClass * klass)
       g_param_spec_enum ("device", "Device", "Where frames are rendered",
           GST_TYPE_NB_DEVICE, NB_DEVICE_AUTO, flags));
   g_object_class_install_property (gobject_class, PROP_GPU_ID,
-      g_param_spec_int ("gpu-id", "GPU id", "CUDA device index", 0, 64, 0,
-          flags));
+      g_param_spec_string ("gpu-id", "GPU ids", "CUDA device index, or a "
+          "list \"0,1,2\" or \"all\": frame i renders on the (i mod n)-th "
+          "listed device and frames leave in order (a device may be "
+          "listed twice)", "0", flags));
   g_object_class_install_property (gobject_class, PROP_TRACE_PIXELS,
       g_param_spec_string ("trace-pixels", "Traced pixels",
           "Pixels traced on the trace pad: 'slow,fast;slow,fast...'", NULL,
@@ -1929,6 +1938,7 @@ gst_nanobragg_src_init (GstNanoBraggSrc * self)
   self->fps_n = DEFAULT_FPS_N;
   self->fps_d = DEFAULT_FPS_D;
   self->device = NB_DEVICE_AUTO;
+  self->gpu_ids = g_strdup ("0");
   self->trace_map = NB_TRACE_MAP_NONE;
   self->last_seek_seqnum = GST_SEQNUM_INVALID;
   self->run_fps_n = DEFAULT_FPS_N;
