@@ -136,12 +136,50 @@ nb_readout_psf_weights (double fwhm,
   return radius;
 }
 
+typedef struct _BandRunner BandRunner;
+
+/* threads - 1 helper threads live as long as the work: a frame's passes
+ * wake them instead of creating threads, and freeing the work joins them
+ * (so none outlives it). */
 struct _NbReadoutWork {
   int threads;
+  GThread *helpers[64];
+  int n_helpers;
+  GMutex lock;
+  GCond wake, done;
+  guint pass;                   /* bumped for every pass */
+  BandRunner *runner;           /* the current pass */
+  int running;                  /* helpers still in it */
+  gboolean quit;
   float *rows_blurred;          /* after the horizontal pass */
   float *blurred;               /* after both passes */
   gsize pixels;
 };
+
+static gpointer band_worker (gpointer data);
+
+static gpointer
+helper_main (gpointer data)
+{
+  NbReadoutWork *w = data;
+  guint seen = 0;
+
+  g_mutex_lock (&w->lock);
+  for (;;) {
+    while (w->pass == seen && !w->quit)
+      g_cond_wait (&w->wake, &w->lock);
+    if (w->quit)
+      break;
+    seen = w->pass;
+    g_mutex_unlock (&w->lock);
+    band_worker (w->runner);
+    g_mutex_lock (&w->lock);
+    if (--w->running == 0)
+      g_cond_signal (&w->done);
+  }
+  g_mutex_unlock (&w->lock);
+  return NULL;
+}
 
 NbReadoutWork *
 nb_readout_work_new (int threads)
@@ -150,6 +188,16 @@ nb_readout_work_new (int threads)
   if (threads <= 0)
     threads = (int) g_get_num_processors ();
   w->threads = CLAMP (threads, 1, 64);
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->wake);
+  g_cond_init (&w->done);
+  for (int i = 1; i < w->threads; i++) {
+    /* a helper that cannot be created is not fatal: the others (and the
+     * caller's thread) take its bands */
+    GThread *t = g_thread_try_new ("nb-readout", helper_main, w, NULL);
+    if (t != NULL)
+      w->helpers[w->n_helpers++] = t;
+  }
   return w;
 }
 
@@ -158,6 +206,15 @@ nb_readout_work_free (NbReadoutWork * w)
 {
   if (w == NULL)
     return;
+  g_mutex_lock (&w->lock);
+  w->quit = TRUE;
+  g_cond_broadcast (&w->wake);
+  g_mutex_unlock (&w->lock);
+  for (int i = 0; i < w->n_helpers; i++)
+    g_thread_join (w->helpers[i]);
+  g_mutex_clear (&w->lock);
+  g_cond_clear (&w->wake);
+  g_cond_clear (&w->done);
   g_free (w->rows_blurred);
   g_free (w->blurred);
   g_free (w);
@@ -182,10 +239,10 @@ typedef struct {
 
 typedef void (*BandFunc) (ReadoutJob * job, int row0, int row1);
 
-typedef struct {
+struct _BandRunner {
   ReadoutJob *job;
   BandFunc func;
-} BandRunner;
+};
 
 static gpointer
 band_worker (gpointer data)
@@ -202,31 +259,34 @@ band_worker (gpointer data)
   return NULL;
 }
 
-/* @func over every band of rows, on up to @threads threads (the caller's
- * one included); returns when all bands are done. */
+/* @func over every band of rows, on the caller's thread and the work's
+ * helpers; returns when all bands are done. */
 static void
-run_bands (ReadoutJob * job, int threads, BandFunc func)
+run_bands (NbReadoutWork * w, ReadoutJob * job, BandFunc func)
 {
   BandRunner runner = { job, func };
-  GThread *pool[64];
-  int started = 0;
+  int helpers;
 
   /* small bands balance the load; 4 rows keep a PSF pass's reads local */
   job->band_rows = 4;
   job->bands = (job->det->spixels + job->band_rows - 1) / job->band_rows;
   job->next_band = 0;
-  threads = MIN (threads, job->bands);
-  for (int i = 1; i < threads; i++) {
-    /* a thread that cannot be created is not fatal: the others take its
-     * bands */
-    pool[started] = g_thread_try_new ("nb-readout", band_worker, &runner,
-        NULL);
-    if (pool[started] != NULL)
-      started++;
+  helpers = w->n_helpers;
+  if (helpers > 0) {
+    g_mutex_lock (&w->lock);
+    w->runner = &runner;
+    w->running = helpers;
+    w->pass++;
+    g_cond_broadcast (&w->wake);
+    g_mutex_unlock (&w->lock);
   }
   band_worker (&runner);
-  for (int i = 0; i < started; i++)
-    g_thread_join (pool[i]);
+  if (helpers > 0) {
+    g_mutex_lock (&w->lock);
+    while (w->running > 0)
+      g_cond_wait (&w->done, &w->lock);
+    g_mutex_unlock (&w->lock);
+  }
 }
 
 static void
@@ -504,13 +564,13 @@ nb_readout_frame (NbReadoutWork * w, const NbReadout * r,
       w->pixels = pixels;
     }
     job.psf_out = w->rows_blurred;
-    run_bands (&job, w->threads, psf_rows);
+    run_bands (w, &job, psf_rows);
     job.photons = w->rows_blurred;
     job.psf_out = w->blurred;
-    run_bands (&job, w->threads, psf_columns);
+    run_bands (w, &job, psf_columns);
     job.photons = w->blurred;
   }
-  run_bands (&job, w->threads, counts_rows);
+  run_bands (w, &job, counts_rows);
   g_mutex_clear (&job.lock);
   if (stats != NULL)
     *stats = job.stats;
