@@ -139,10 +139,12 @@ default_geometry (GstNbCbfEnc * self, const GstNbFrameInfo * info,
   set3 (h->pix0, d, info->height * p / 2, -info->width * p / 2);
 }
 
-/* Geometry and readout values from the meta; FALSE if one is missing. */
+/* Geometry and readout values from the meta over @out's defaults; FALSE,
+ * @out untouched, if one is missing. */
 static gboolean
-meta_geometry (GstNbCbfEnc * self, const GstStructure * s, NbCbfHeader * h)
+meta_geometry (GstNbCbfEnc * self, const GstStructure * s, NbCbfHeader * out)
 {
+  NbCbfHeader copy = *out, *h = &copy;
   gboolean ok = TRUE;
   guint64 frame = 0;
   gint masked;
@@ -174,6 +176,7 @@ meta_geometry (GstNbCbfEnc * self, const GstStructure * s, NbCbfHeader * h)
   gst_structure_get_double (s, "count-cutoff", &h->count_cutoff);
   if (gst_structure_get_int (s, "masked-value", &masked))
     h->undefined_value = masked;
+  *out = copy;
   return TRUE;
 }
 
@@ -273,10 +276,11 @@ gst_nb_cbf_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   h.count_cutoff = self->count_cutoff;
   h.exposure_time = self->exposure_time;
   h.thickness = self->sensor_thickness;
-  have_meta = meta != NULL && meta_geometry (self, meta, &h);
-  if (!have_meta)
-    default_geometry (self, info, &h);
+  default_geometry (self, info, &h);
   GST_OBJECT_UNLOCK (self);
+  /* outside the object lock: it may post a warning, and posting takes
+   * the lock */
+  have_meta = meta != NULL && meta_geometry (self, meta, &h);
   if (!have_meta)
     GST_LOG_OBJECT (self, "frame without (complete) NbFrameMeta: default "
         "geometry");
