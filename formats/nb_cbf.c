@@ -417,11 +417,14 @@ pixel_at (const void *pixels, NbCbfPixels type, gsize i)
 }
 
 /* Bytes of one delta: 1, else 0x80 + 2, else 0x80 0x0080 + 4, else
- * 0x80 0x0080 0x00000080 + 8 (the CBF byte-offset rules). */
+ * 0x80 0x0080 0x00000080 + 8 (the CBF byte-offset rules).  Branches, as
+ * most deltas of a diffraction frame fit in one byte: measured faster
+ * here than branch-free 64- or 32-bit forms, which GCC -O2 does not
+ * vectorise anyway. */
 static inline gsize
 delta_bytes (gint64 d)
 {
-  if (d >= -127 && d <= 127)
+  if (G_LIKELY (d >= -127 && d <= 127))
     return 1;
   if (d >= -32767 && d <= 32767)
     return 3;
@@ -437,6 +440,8 @@ delta_bytes (gint64 d)
     prev = v; \
   }
 
+/* Bytes of the compressed pixels begin .. end-1; the first delta is from
+ * the pixel before @begin (0 before the first). */
 static gsize
 packed_size (const void *pixels, NbCbfPixels type, gsize begin, gsize end)
 {
@@ -452,13 +457,10 @@ packed_size (const void *pixels, NbCbfPixels type, gsize begin, gsize end)
   return size;
 }
 
-static inline guint8 *
-pack_delta (guint8 * out, gint64 d)
+/* The escaped forms of a delta that does not fit in one byte. */
+static guint8 *
+pack_wide_delta (guint8 * out, gint64 d)
 {
-  if (d >= -127 && d <= 127) {
-    *out++ = (guint8) (gint8) d;
-    return out;
-  }
   *out++ = 0x80;
   if (d >= -32767 && d <= 32767) {
     guint16 le = GUINT16_TO_LE ((guint16) (gint16) d);
@@ -479,6 +481,17 @@ pack_delta (guint8 * out, gint64 d)
     memcpy (out, &le, 8);
   }
   return out + 8;
+}
+
+static inline guint8 *
+pack_delta (guint8 * out, gint64 d)
+{
+  /* most deltas of diffraction frames fit in one byte */
+  if (G_LIKELY (d >= -127 && d <= 127)) {
+    *out = (guint8) (gint8) d;
+    return out + 1;
+  }
+  return pack_wide_delta (out, d);
 }
 
 #define PACK_LOOP(READ) \
