@@ -137,6 +137,16 @@ if [ "$plugin_dir" != none ]; then
   else
     bad "custom convention"; tail -5 "$work/custom.log"
   fi
+  # the source's nanobragg-args refuses -cbffile, naming it
+  if (cd "$work" && timeout 60 gst-launch-1.0 nanobraggsrc \
+        nanobragg-args="$base -cbffile x.cbf" num-frames=1 ! fakesink) \
+        > "$work/srcarg.log" 2>&1; then
+    bad "nanobragg-args with -cbffile accepted"
+  elif grep -q -- "-cbffile: only the nanobragg command line" "$work/srcarg.log"; then
+    ok "nanobragg-args refuses -cbffile"
+  else
+    bad "nanobragg-args -cbffile: unclear error"; tail -3 "$work/srcarg.log"
+  fi
   # 16-bit counts as they are
   run_ok "GRAY16_LE frames encoded" bash -c "cd '$work' && timeout 120 \
     gst-launch-1.0 -q nanobraggsrc nanobragg-args='$args' num-frames=1 \
@@ -183,6 +193,18 @@ a.tofile(sys.argv[2])" "$work/known.raw" "$work/known64.raw"
       bad "known64: CBFlib's pixels differ (64-bit deltas)"
     fi
   fi
+fi
+
+# -nonoise: the -intfile's counts in 32 bits, round(photons * scale + adc)
+args="$base ${geometry[rotated]}"
+if (cd "$work" && "$cli" $args -nonoise -scale 2.5 -adc 3 \
+      -floatfile "$work/nonoise.float" -intfile "$work/nonoise.img" \
+      -cbffile "$work/nonoise_00001.cbf") > "$work/nonoise.log" 2>&1; then
+  run_ok "-nonoise -cbffile: counts = round(photons * 2.5 + 3)" $py "$check" \
+    photons "$work/nonoise_00001.cbf" "$work/nonoise.float" 72 56 0 2.5 3 \
+    2147483647
+else
+  bad "-nonoise -cbffile"; tail -3 "$work/nonoise.log"
 fi
 
 # a bad -cbffile: a clear error, no file
