@@ -185,6 +185,28 @@ a.tofile(sys.argv[2])" "$work/known.raw" "$work/known64.raw"
       ! nbcbfenc ! filesink location='$work/${k}_00001.cbf'"
   done
   pixels_check known "$work/known_00001.cbf" "$work/known.raw" int32 0
+  # the bytes do not depend on the thread count (a frame big enough for
+  # several tasks: each compresses its own rows)
+  $py -c "
+import numpy as np, sys
+rng = np.random.default_rng(4)
+a = rng.poisson(3.0, size=(600, 1024)).astype('<i4')
+a[::37, :] = rng.integers(-1, 70000, size=(17, 1024))
+a.tofile(sys.argv[1])" "$work/big.raw"
+  for t in 1 3; do
+    NB_THREADS=$t timeout 60 gst-launch-1.0 -q filesrc location="$work/big.raw" \
+      blocksize=2457600 \
+      ! 'video/x-diffraction,format=S32LE,width=1024,height=600,framerate=0/1' \
+      ! nbcbfenc ! filesink location="$work/big_t$t.cbf" \
+      || bad "NB_THREADS=$t encode"
+  done
+  if cmp -s "$work/big_t1.cbf" "$work/big_t3.cbf"; then
+    ok "the same bytes on 1 and 3 threads"
+  else
+    bad "the CBF bytes depend on the thread count"
+  fi
+  run_ok "big frame: fabio pixels = counts pushed" $py "$check" pixels \
+    "$work/big_t3.cbf" "$work/big.raw" int32 1024 600 0
   if [ "$cbflib_read" != none ]; then
     if "$cbflib_read" "$work/known64_00001.cbf" "$work/known64.lib" > /dev/null \
         && cmp -s "$work/known64.lib" "$work/known64.raw"; then
