@@ -86,8 +86,10 @@ main (int argc, char **argv)
     fprintf (stderr, "nb_bench: %s\n", error->message);
     return 2;
   }
-  b = nb_backend_select (m, g_str_equal (device, "cuda") ? NB_DEVICE_CUDA
-      : NB_DEVICE_CPU, 0, threads, p.precision, NULL, &error);
+  /* -gpu_id in the argument list may list several devices (fan-out) */
+  b = nb_backend_select_gpus (m, g_str_equal (device, "cuda")
+      ? NB_DEVICE_CUDA : NB_DEVICE_CPU, p.gpu_ids, threads, p.precision,
+      NULL, &error);
   if (b == NULL) {
     fprintf (stderr, "nb_bench: %s\n", error->message);
     return 2;

@@ -23,6 +23,21 @@ NbBackend *nb_backend_select (const NbModel * model, NbDevice device,
     int gpu_id, int threads, NbPrecision precision, gchar ** note,
     GError ** error);
 
+/* The device indices of a GPU list: NULL or "" -> 0; "all" -> every
+ * CUDA device (an error when none answers); "0,1,1" -> 0, 1, 1 (a device
+ * may be listed twice: two backends on one GPU).  NULL with an error
+ * naming the bad item. */
+GArray *nb_gpu_ids_parse (const char *text, GError ** error);
+
+/* As nb_backend_select, for the devices @gpu_ids lists: one backend for
+ * one device, else a fan-out (nb_backend_fanout.h) with one CUDA backend
+ * per listed device, frame i on device i mod n.  A listed device that
+ * does not answer is an error naming it (with NB_DEVICE_AUTO, only a
+ * first device that does not answer falls back to the CPU). */
+NbBackend *nb_backend_select_gpus (const NbModel * model, NbDevice device,
+    const char *gpu_ids, int threads, NbPrecision precision, gchar ** note,
+    GError ** error);
+
 /* TRUE when this build has the CUDA backend compiled in. */
 gboolean nb_backend_have_cuda (void);
 

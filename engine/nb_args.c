@@ -231,7 +231,8 @@ static const NbFlag flags[] = {
   {"-threads", O_THREADS, 1, "n  CPU threads (0 = all cores)"},
   {"-precision", O_PRECISION, 1, "double|float  arithmetic of the renderer"},
   {"-device", O_DEVICE, 1, "auto|cpu|cuda  where to render (auto: GPU if any)"},
-  {"-gpu_id", O_GPU_ID, 1, "n  CUDA device index"},
+  {"-gpu_id", O_GPU_ID, 1, "LIST  CUDA device index, or indices \"0,1,2\" "
+        "or \"all\": frames fanned out over them (a device may repeat)"},
 };
 
 static const NbFlag *
@@ -533,7 +534,12 @@ apply_fixed (NbParams * p, const NbFlag * f, const char *const *argv, int i,
         return FALSE;
       }
       break;
-    case O_GPU_ID: I1 (p->gpu_id); break;
+    case O_GPU_ID:
+      /* the list is checked where the devices are opened; its first
+       * index is gpu_id */
+      set_string (&p->gpu_ids, s);
+      p->gpu_id = (int) g_ascii_strtoll (s, NULL, 10);
+      break;
     case O_NOISE_RNG:
       if (strcmp (s, "nanobragg") == 0)
         p->noise_rng = NB_NOISE_RNG_NANOBRAGG;

@@ -40,7 +40,7 @@ nb_backend_set_readout (NbBackend * b, const NbReadout * readout,
     h->readout = *readout;
     h->pixels = (gsize) d->fpixels * d->spixels;
     h->photons = g_new (float, h->pixels);
-    h->work = nb_readout_work_new (0);
+    h->work = nb_readout_work_new (b->host_threads);
     b->host_readout = h;
   }
   b->reads_out = readout != NULL;

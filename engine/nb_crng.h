@@ -2,11 +2,15 @@
  * Gaussian and Poisson, each a pure function of (seed, frame, pixel,
  * purpose), identical on the CPU and the GPU.
  *
- * Stream layout: the Philox key is the 64-bit seed; the counter is
- * (pixel low 32 bits, frame, purpose << 16 | pixel bits 32..47, block).
- * A pixel's draws for one purpose walk the block word upwards, four
- * 32-bit words per block, so rejection loops of any length never reach
- * another pixel's or another purpose's numbers.
+ * Stream layout: the Philox key is the 64-bit seed.  A pixel's first two
+ * words (its first uniform: all that a dim pixel needs) are half of the
+ * block it shares with its neighbour: counter (pair low 32 bits, frame,
+ * purpose << 16 | pair bits 32..47, 0) with pair = pixel / 2, words 0-1
+ * for even pixels and 2-3 for odd ones, so one Philox call serves two
+ * pixels.  Its further words come from its own counter (pixel low 32
+ * bits, frame, (purpose | 0x80) << 16 | pixel bits 32..47, block), the
+ * block word walking upwards, so rejection loops of any length never
+ * reach another pixel's or another purpose's numbers.
  *
  * Poisson sampling is exact in distribution (up to double rounding in
  * the acceptance tests) for every mean:
@@ -40,42 +44,87 @@ typedef enum {
 
 typedef struct {
   uint32_t key[2];
-  uint32_t ctr[4];
+  uint32_t ctr[4];              /* the pixel's own counter */
   uint32_t buf[4];
-  int used;                     /* words of buf already handed out */
+  int used, end;                /* buf[used .. end) is still to hand out */
 } NbCrng;
 
+/* The counter of the block pixels 2 @pair and 2 @pair + 1 share. */
 static inline NB_HD void
-nb_crng_init (NbCrng * g, uint64_t seed, uint32_t frame, uint64_t pixel,
-    NbCrngPurpose purpose)
+nb_crng_shared_counter (uint32_t frame, uint64_t pair, NbCrngPurpose purpose,
+    uint32_t ctr[4])
+{
+  ctr[0] = (uint32_t) pair;
+  ctr[1] = frame;
+  ctr[2] = ((uint32_t) purpose << 16) | ((uint32_t) (pair >> 32) & 0xFFFFu);
+  ctr[3] = 0;
+}
+
+/* The stream of @pixel, given the block it shares with its neighbour
+ * (Philox of nb_crng_shared_counter, e.g. computed for many pixels at
+ * once). */
+static inline NB_HD void
+nb_crng_init_with_block (NbCrng * g, uint64_t seed, uint32_t frame,
+    uint64_t pixel, NbCrngPurpose purpose, const uint32_t shared[4])
 {
   g->key[0] = (uint32_t) seed;
   g->key[1] = (uint32_t) (seed >> 32);
   g->ctr[0] = (uint32_t) pixel;
   g->ctr[1] = frame;
-  g->ctr[2] = ((uint32_t) purpose << 16) | ((uint32_t) (pixel >> 32) & 0xFFFFu);
+  g->ctr[2] = ((uint32_t) (purpose | 0x80) << 16)
+      | ((uint32_t) (pixel >> 32) & 0xFFFFu);
   g->ctr[3] = 0;
-  g->used = 4;
+  for (int i = 0; i < 4; i++)
+    g->buf[i] = shared[i];
+  g->used = 2 * (int) (pixel & 1);
+  g->end = g->used + 2;
+}
+
+static inline NB_HD void
+nb_crng_init (NbCrng * g, uint64_t seed, uint32_t frame, uint64_t pixel,
+    NbCrngPurpose purpose)
+{
+  uint32_t ctr[4], key[2] = { (uint32_t) seed, (uint32_t) (seed >> 32) };
+  uint32_t shared[4];
+  nb_crng_shared_counter (frame, pixel >> 1, purpose, ctr);
+  nb_philox4x32_10 (ctr, key, shared);
+  nb_crng_init_with_block (g, seed, frame, pixel, purpose, shared);
 }
 
 static inline NB_HD uint32_t
 nb_crng_u32 (NbCrng * g)
 {
-  if (g->used == 4) {
+  if (g->used == g->end) {
     nb_philox4x32_10 (g->ctr, g->key, g->buf);
     g->ctr[3]++;
     g->used = 0;
+    g->end = 4;
   }
   return g->buf[g->used++];
 }
 
-/* Uniform in the open interval (0, 1), 53 random bits. */
+/* Uniform in the open interval (0, 1) from two words, 53 random bits. */
+static inline NB_HD double
+nb_crng_uniform_of (uint32_t w0, uint32_t w1)
+{
+  double n = (double) (w0 >> 5) * 67108864.0 + (double) (w1 >> 6);
+  return (n + 0.5) * (1.0 / 9007199254740992.0);        /* n < 2^53: exact */
+}
+
 static inline NB_HD double
 nb_crng_uniform (NbCrng * g)
 {
-  uint32_t a = nb_crng_u32 (g) >> 5, b = nb_crng_u32 (g) >> 6;
-  double n = (double) a * 67108864.0 + (double) b;      /* < 2^53, exact */
-  return (n + 0.5) * (1.0 / 9007199254740992.0);
+  uint32_t w0 = nb_crng_u32 (g);
+  return nb_crng_uniform_of (w0, nb_crng_u32 (g));
+}
+
+/* The first uniform of @pixel's stream, straight from the block it
+ * shares with its neighbour (what nb_crng_uniform would return first). */
+static inline NB_HD double
+nb_crng_first_uniform (const uint32_t shared[4], uint64_t pixel)
+{
+  int w = 2 * (int) (pixel & 1);
+  return nb_crng_uniform_of (shared[w], shared[w + 1]);
 }
 
 /* Unit normal deviate (Marsaglia's polar method). */
@@ -157,7 +206,7 @@ nb_crng_poisson (NbCrng * g, double lambda)
     double p, cdf, k = 0.0;
     /* e^-lambda > 1 - lambda: most pixels of a diffraction frame are dim
      * and read 0 without the exponential */
-    if (u <= 1.0 - lambda)
+    if (u <= 1.0 - lambda)      /* nb_readout_counts_from tests it too */
       return 0.0;
     p = nb_dm_exp (-lambda);
     cdf = p;

@@ -90,7 +90,7 @@ nb_params_clear (NbParams * p)
   gchar **strings[] = { &p->hkl_file, &p->mat_file, &p->dump_file,
     &p->source_file, &p->mask_file, &p->img_file, &p->stol_file,
     &p->stolout_file, &p->float_file, &p->int_file, &p->pgm_file,
-    &p->noise_file
+    &p->noise_file, &p->gpu_ids
   };
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
     g_clear_pointer (strings[i], g_free);
@@ -101,6 +101,7 @@ nb_params_copy (NbParams * dst, const NbParams * src)
 {
   *dst = *src;
   dst->hkl_file = g_strdup (src->hkl_file);
+  dst->gpu_ids = g_strdup (src->gpu_ids);
   dst->mat_file = g_strdup (src->mat_file);
   dst->dump_file = g_strdup (src->dump_file);
   dst->source_file = g_strdup (src->source_file);

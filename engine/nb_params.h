@@ -161,7 +161,9 @@ typedef struct {
   int trace_pixels[NB_MAX_TRACE_PIXELS][2];   /* slow, fast */
   int num_threads;              /* 0 = all cores */
   int device;                   /* 0 auto, 1 cpu, 2 cuda (NbDevice, cuda/) */
-  int gpu_id;                   /* CUDA device index */
+  int gpu_id;                   /* CUDA device index: the first of gpu_ids */
+  gchar *gpu_ids;               /* -gpu_id as given: "1", "0,1,1" or "all"
+                                 * (frames fanned out); NULL = "0" */
   NbPrecision precision;
 
   /* ---- detector readout (docs/readout.md) ---- */

@@ -84,6 +84,12 @@ void nb_readout_frame (NbReadoutWork * work, const NbReadout * readout,
 int nb_readout_psf_weights (double fwhm,
     double weights[2 * NB_READOUT_MAX_PSF_RADIUS + 1]);
 
+/* out[i] = the block pixels 2 (first_pair + i) and 2 (first_pair + i) + 1
+ * of frame @frame share for @purpose (nb_crng.h), for @n pairs at once:
+ * with AVX2 where the CPU has it. */
+void nb_readout_shared_blocks (uint64_t seed, uint32_t frame,
+    uint64_t first_pair, int n, NbCrngPurpose purpose, uint32_t (*out)[4]);
+
 G_END_DECLS
 
 #endif /* NB_READOUT_H */

@@ -41,20 +41,29 @@ typedef struct {
   int32_t masked_value;         /* what masked/gap pixels read as */
 } NbReadout;
 
-/* The counts of one unmasked pixel of frame @frame (row-major index
- * @pixel) that received @photons (after the PSF); a whole number in
- * 0 .. cutoff. */
+/* The Poisson deviate of @photons in @pixel's stream (see
+ * nb_readout_counts_from for @shared). */
 static inline NB_HD double
-nb_readout_counts (const NbReadout * r, uint32_t frame, uint64_t pixel,
-    double photons)
+nb_readout_poisson (const NbReadout * r, uint32_t frame, uint64_t pixel,
+    double photons, const uint32_t * shared)
 {
-  double detected = photons, gain = r->gain, counts;
-
-  if (r->poisson) {
-    NbCrng g;
+  NbCrng g;
+  if (shared != NULL)
+    nb_crng_init_with_block (&g, r->seed, frame, pixel, NB_CRNG_POISSON,
+        shared);
+  else
     nb_crng_init (&g, r->seed, frame, pixel, NB_CRNG_POISSON);
-    detected = nb_crng_poisson (&g, photons);
-  }
+  return nb_crng_poisson (&g, photons);
+}
+
+/* Gain (with the calibration error), offset, read noise, rounding and
+ * clipping of @detected photons. */
+static inline NB_HD double
+nb_readout_finish (const NbReadout * r, uint32_t frame, uint64_t pixel,
+    double detected)
+{
+  double gain = r->gain, counts;
+
   if (r->calibration_error > 0.0) {
     /* frame 0 for every frame: the error map is a property of the
      * detector, not of the exposure */
@@ -77,6 +86,40 @@ nb_readout_counts (const NbReadout * r, uint32_t frame, uint64_t pixel,
   if (counts >= r->cutoff)
     return r->cutoff;
   return nb_dm_floor (counts + 0.5);
+}
+
+/* The counts of one unmasked pixel of frame @frame (row-major index
+ * @pixel) that received @photons (after the PSF); a whole number in
+ * 0 .. cutoff.  @shared: the block the pixel's Poisson stream shares with
+ * its neighbour (nb_crng.h) when the caller has it (the CPU computes them
+ * for many pixels at once), or NULL.  Inlined whole into the caller's
+ * loop: most pixels of a frame are dim and take the first branch. */
+static inline NB_HD NB_FORCE_INLINE double
+nb_readout_counts_from (const NbReadout * r, uint32_t frame, uint64_t pixel,
+    double photons, const uint32_t * shared)
+{
+  double detected = photons;
+
+  if (r->poisson) {
+    if (shared != NULL && photons < NB_CRNG_POISSON_SMALL
+        && nb_crng_first_uniform (shared, pixel) <= 1.0 - photons)
+      /* a dim pixel's deviate is 0, as nb_crng_poisson finds from the
+       * same first uniform, without setting up its stream */
+      detected = 0.0;
+    else
+      detected = nb_readout_poisson (r, frame, pixel, photons, shared);
+  }
+  if (detected == 0.0 && r->calibration_error == 0.0 && r->read_noise == 0.0
+      && r->adc_offset < r->cutoff)
+    return nb_dm_floor (r->adc_offset + 0.5);   /* what finish gives */
+  return nb_readout_finish (r, frame, pixel, detected);
+}
+
+static inline NB_HD double
+nb_readout_counts (const NbReadout * r, uint32_t frame, uint64_t pixel,
+    double photons)
+{
+  return nb_readout_counts_from (r, frame, pixel, photons, NULL);
 }
 
 /* One output sample of the PSF along a line: sum over taps t = -radius ..

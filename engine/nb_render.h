@@ -85,6 +85,8 @@ struct _NbBackend {
   gboolean reads_out;
   NbCountsFormat counts_format;
   NbHostReadout *host_readout;  /* the readout done on the host, or NULL */
+  int host_threads;             /* host threads the backend may use (its
+                                 * host readout too); 0 = all cores */
 };
 
 /* From the next submitted frame on, frames come out as detector counts

@@ -358,6 +358,7 @@ nb_backend_cpu_new (const NbModel * model, int threads,
   self->parent.model = model;
   self->parent.precision = precision;
   self->threads = threads > 0 ? threads : (int) g_get_num_processors ();
+  self->parent.host_threads = self->threads;
   self->n_orient_values = (gsize) model->phisteps * model->n_mosaic * 9;
   self->orient = g_new (double, self->n_orient_values);
   self->orient_first = g_new (double, self->n_orient_values);

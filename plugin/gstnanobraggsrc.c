@@ -181,7 +181,8 @@ gst_nanobragg_src_set_property (GObject * object, guint prop_id,
       self->device = g_value_get_enum (value);
       break;
     case PROP_GPU_ID:
-      self->gpu_id = g_value_get_int (value);
+      g_free (self->gpu_ids);
+      self->gpu_ids = g_value_dup_string (value);
       break;
     case PROP_TRACE_PIXELS:
       g_free (self->trace_pixels);
@@ -223,7 +224,7 @@ gst_nanobragg_src_get_property (GObject * object, guint prop_id,
       g_value_set_enum (value, self->device);
       break;
     case PROP_GPU_ID:
-      g_value_set_int (value, self->gpu_id);
+      g_value_set_string (value, self->gpu_ids);
       break;
     case PROP_TRACE_PIXELS:
       g_value_set_string (value, self->trace_pixels);
@@ -381,13 +382,13 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
   GError *error = NULL;
   gchar *note = NULL;
   NbDevice device;
-  gint gpu_id;
+  g_autofree gchar *gpu_ids = NULL;
   gsize npix;
 
   self->trace_coords = g_array_new (FALSE, FALSE, sizeof (int));
   GST_OBJECT_LOCK (self);
   device = self->device;
-  gpu_id = self->gpu_id;
+  gpu_ids = g_strdup (self->gpu_ids);
   if (!gst_nb_src_settings_to_params (&self->settings, self->nanobragg_args,
           &self->params, &error)
       || !parse_trace_pixels (self->trace_pixels, self->trace_coords,
@@ -400,7 +401,14 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
   GST_OBJECT_UNLOCK (self);
   add_flag_trace_pixels (self);
 
-  self->model = nb_model_new (&self->params, NULL, &error);
+  {
+    /* the model is published under the object lock: event and query
+     * handlers of other threads test it there */
+    NbModel *model = nb_model_new (&self->params, NULL, &error);
+    GST_OBJECT_LOCK (self);
+    self->model = model;
+    GST_OBJECT_UNLOCK (self);
+  }
   if (self->model == NULL) {
     post_model_error (self, error);
     g_error_free (error);
@@ -412,15 +420,20 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     g_error_free (error);
     return FALSE;
   }
-  self->backend = nb_backend_select (self->model, device, gpu_id,
+  /* -gpu_id in nanobragg-args wins, as its flags win over properties */
+  if (self->params.gpu_ids != NULL) {
+    g_free (gpu_ids);
+    gpu_ids = g_strdup (self->params.gpu_ids);
+  }
+  self->backend = nb_backend_select_gpus (self->model, device, gpu_ids,
       self->params.num_threads, self->params.precision, &note, &error);
   if (self->backend == NULL) {
     /* the device was asked for by name: say so, whatever the backend's
      * own words are (no GPU, no driver, a build without CUDA) */
     if (device == NB_DEVICE_CUDA)
       GST_ELEMENT_ERROR (self, LIBRARY, INIT, ("property 'device' is cuda "
-              "(gpu-id %d), but no CUDA backend could be started: %s",
-              gpu_id, error->message), (NULL));
+              "(gpu-id %s), but no CUDA backend could be started: %s",
+              gpu_ids ? gpu_ids : "0", error->message), (NULL));
     else
       post_model_error (self, error);
     g_error_free (error);
@@ -435,20 +448,23 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
       self->backend->ops->name, self->backend->kernel);
 
   npix = (gsize) self->model->det.fpixels * self->model->det.spixels;
-  self->scratch = g_try_new (float, npix);
-  self->counts = g_try_new (guint16, npix);
-  if (self->scratch == NULL || self->counts == NULL) {
-    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
-        ("out of memory for %dx%d frames", self->model->det.fpixels,
-            self->model->det.spixels), (NULL));
-    return FALSE;
-  }
-
   if (npix * sizeof (float) > G_MAXUINT) {
     GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
         ("a %dx%d frame (%" G_GSIZE_FORMAT " bytes) is larger than a buffer "
             "pool can hold (4 GiB)", self->model->det.fpixels,
             self->model->det.spixels, npix * sizeof (float)), (NULL));
+    return FALSE;
+  }
+  /* a float frame for the series scale and nanoBragg's generator; 16-bit
+   * counts only for the latter */
+  self->scratch = g_try_new (float, npix);
+  if (self->params.noise_rng == NB_NOISE_RNG_NANOBRAGG)
+    self->counts = g_try_new (guint16, npix);
+  if (self->scratch == NULL || (self->params.noise_rng
+          == NB_NOISE_RNG_NANOBRAGG && self->counts == NULL)) {
+    GST_ELEMENT_ERROR (self, RESOURCE, NO_SPACE_LEFT,
+        ("out of memory for %dx%d frames", self->model->det.fpixels,
+            self->model->det.spixels), (NULL));
     return FALSE;
   }
   /* frame buffers are recycled, not allocated per frame; none is made
@@ -505,8 +521,14 @@ gst_nanobragg_src_stop (GstNanoBraggSrc * self)
   }
   nb_backend_free (self->backend);
   self->backend = NULL;
-  nb_model_free (self->model);
-  self->model = NULL;
+  {
+    NbModel *model;
+    GST_OBJECT_LOCK (self);
+    model = self->model;
+    self->model = NULL;
+    GST_OBJECT_UNLOCK (self);
+    nb_model_free (model);
+  }
   nb_params_clear (&self->params);
   memset (&self->params, 0, sizeof (self->params));
   g_clear_pointer (&self->scratch, g_free);
@@ -734,16 +756,22 @@ gst_nanobragg_src_event (GstPad * pad, GstObject * parent, GstEvent * event)
   gboolean ret;
 
   switch (GST_EVENT_TYPE (event)) {
-    case GST_EVENT_SEEK:
+    case GST_EVENT_SEEK:{
+      gboolean running, live;
+      GST_OBJECT_LOCK (self);
+      running = self->model != NULL;
+      live = self->run_live;
+      GST_OBJECT_UNLOCK (self);
       /* a live detector cannot go back in time: the SEEKING query says
        * not seekable, and every seek is refused alike */
-      if (self->model != NULL && self->run_live) {
+      if (running && live) {
         GST_DEBUG_OBJECT (self, "live: seek refused");
         ret = FALSE;
       } else {
-        ret = self->model != NULL && gst_nanobragg_src_do_seek (self, event);
+        ret = running && gst_nanobragg_src_do_seek (self, event);
       }
       break;
+    }
     case GST_EVENT_LATENCY:
       /* nothing to configure: frames are stamped, not delayed (basesrc
        * answers TRUE too) */
@@ -1353,6 +1381,24 @@ acquire_frame_buffer (GstNanoBraggSrc * self, GError ** error)
   return buf;
 }
 
+/* Little-endian samples of @bytes per pixel, in place, on a big-endian
+ * host. */
+static void
+to_little_endian (guint8 * data, gsize npix, gsize bytes)
+{
+#if G_BYTE_ORDER == G_BIG_ENDIAN
+  for (gsize i = 0; i < npix; i++)
+    if (bytes == 4)
+      ((guint32 *) data)[i] = GUINT32_SWAP_LE_BE (((guint32 *) data)[i]);
+    else
+      ((guint16 *) data)[i] = GUINT16_SWAP_LE_BE (((guint16 *) data)[i]);
+#else
+  (void) data;
+  (void) npix;
+  (void) bytes;
+#endif
+}
+
 /* The counter readout's first frame: the backend starts reading out
  * (with scale=0, at the series scale from frame 0's photons).  Returns
  * frame 0's counts when @frame is 0 and its photons were rendered for the
@@ -1394,27 +1440,13 @@ start_readout (GstNanoBraggSrc * self, gint64 frame, GError ** error)
     gst_buffer_map (buf, &map, GST_MAP_WRITE);
     nb_readout_frame (self->readout_work, &self->readout, &m->det, 0,
         self->scratch, counts_format (self), map.data, NULL);
+    to_little_endian (map.data, (gsize) m->det.fpixels * m->det.spixels,
+        counts_format (self) == NB_COUNTS_S32 ? 4 : 2);
     gst_buffer_unmap (buf, &map);
+    /* needed for this one frame only */
+    g_clear_pointer (&self->readout_work, nb_readout_work_free);
   }
   return buf;
-}
-
-/* Little-endian samples of @bytes per pixel, in place, on a big-endian
- * host. */
-static void
-to_little_endian (guint8 * data, gsize npix, gsize bytes)
-{
-#if G_BYTE_ORDER == G_BIG_ENDIAN
-  for (gsize i = 0; i < npix; i++)
-    if (bytes == 4)
-      ((guint32 *) data)[i] = GUINT32_SWAP_LE_BE (((guint32 *) data)[i]);
-    else
-      ((guint16 *) data)[i] = GUINT16_SWAP_LE_BE (((guint16 *) data)[i]);
-#else
-  (void) data;
-  (void) npix;
-  (void) bytes;
-#endif
 }
 
 /* Frame @frame as the backend delivers it (photons, or counts once it
@@ -1484,7 +1516,8 @@ render_counts (GstNanoBraggSrc * self, gint64 frame, GError ** error)
   gst_nb_frame_meta_add (buf, self->model, frame, self->readout.gain,
       self->readout.adc_offset);
   gst_nb_frame_meta_add_readout (buf, &self->readout, NB_NOISE_RNG_COUNTER,
-      self->frame_format == GST_NB_SRC_COUNTS_S32 ? "S32LE" : "GRAY16_LE");
+      self->frame_format == GST_NB_SRC_COUNTS_S32 ? "S32LE" : "GRAY16_LE",
+      self->params.int_scale <= 0.0);
   return buf;
 }
 
@@ -1527,9 +1560,12 @@ render_nanobragg_counts (GstNanoBraggSrc * self, gint64 frame,
     GST_WRITE_UINT16_LE (map.data + 2 * i, self->counts[i]);
   gst_buffer_unmap (buf, &map);
   gst_nb_frame_meta_add (buf, m, frame, scale, adc);
+  /* what nanoBragg's generator applies: clipping to 0..65535, 0 outside
+   * the ROI and mask */
   nb_readout_from_params (&self->params, scale, NB_COUNTS_U16, &legacy);
+  legacy.masked_value = 0;
   gst_nb_frame_meta_add_readout (buf, &legacy, NB_NOISE_RNG_NANOBRAGG,
-      "GRAY16_LE");
+      "GRAY16_LE", self->params.int_scale <= 0.0);
   return buf;
 }
 
@@ -1792,6 +1828,7 @@ gst_nanobragg_src_finalize (GObject * object)
   gst_nanobragg_src_stop (self);
   gst_nb_src_settings_clear (&self->settings);
   g_free (self->nanobragg_args);
+  g_free (self->gpu_ids);
   g_free (self->trace_pixels);
   gst_flow_combiner_free (self->flow_combiner);
   g_cond_clear (&self->playing_cond);
@@ -1834,8 +1871,10 @@ gst_nanobragg_src_class_init (GstNanoBraggSrcClass * klass)
       g_param_spec_enum ("device", "Device", "Where frames are rendered",
           GST_TYPE_NB_DEVICE, NB_DEVICE_AUTO, flags));
   g_object_class_install_property (gobject_class, PROP_GPU_ID,
-      g_param_spec_int ("gpu-id", "GPU id", "CUDA device index", 0, 64, 0,
-          flags));
+      g_param_spec_string ("gpu-id", "GPU ids", "CUDA device index, or a "
+          "list \"0,1,2\" or \"all\": frame i renders on the (i mod n)-th "
+          "listed device and frames leave in order (a device may be "
+          "listed twice)", "0", flags));
   g_object_class_install_property (gobject_class, PROP_TRACE_PIXELS,
       g_param_spec_string ("trace-pixels", "Traced pixels",
           "Pixels traced on the trace pad: 'slow,fast;slow,fast...'", NULL,
@@ -1856,8 +1895,10 @@ gst_nanobragg_src_class_init (GstNanoBraggSrcClass * klass)
       "osc=0.1 phi-steps=10 num-frames=20 ! queue ! "
       "multifilesink location=frame_%05d.f32",
       "The nanobragg developers");
-  /* no doc-uri: the project has no public documentation URL, and a
-   * placeholder would send users nowhere (docs/elements.md documents it) */
+  /* the installed docs/elements.md at this element's section, as for the
+   * other elements (docs/elements.md) */
+  gst_element_class_add_metadata (element_class,
+      GST_ELEMENT_METADATA_DOC_URI, PACKAGE_DOC_URI "#nanobraggsrc");
   element_class->change_state =
       GST_DEBUG_FUNCPTR (gst_nanobragg_src_change_state);
 
@@ -1897,6 +1938,7 @@ gst_nanobragg_src_init (GstNanoBraggSrc * self)
   self->fps_n = DEFAULT_FPS_N;
   self->fps_d = DEFAULT_FPS_D;
   self->device = NB_DEVICE_AUTO;
+  self->gpu_ids = g_strdup ("0");
   self->trace_map = NB_TRACE_MAP_NONE;
   self->last_seek_seqnum = GST_SEQNUM_INVALID;
   self->run_fps_n = DEFAULT_FPS_N;

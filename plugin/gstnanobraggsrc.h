@@ -44,7 +44,7 @@ struct _GstNanoBraggSrc
   gint fps_n, fps_d;
   gboolean is_live;
   NbDevice device;
-  gint gpu_id;
+  gchar *gpu_ids;               /* "0", "0,1", "all" */
   gchar *trace_pixels;
   NbTraceMap trace_map;
 

@@ -82,14 +82,14 @@ gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * m, gint64 frame,
       "xds-orgy", G_TYPE_DOUBLE, h.xds_orgy,
       "scale", G_TYPE_DOUBLE, scale,
       "adc-offset", G_TYPE_DOUBLE, adc_offset,
-      "scale-automatic", G_TYPE_BOOLEAN, m->params.int_scale <= 0.0,
+      "scale-automatic", G_TYPE_BOOLEAN, FALSE,
       "width", G_TYPE_INT, h.width, "height", G_TYPE_INT, h.height, NULL);
   add_detector_vectors (s, &m->det);
 }
 
 void
 gst_nb_frame_meta_add_readout (GstBuffer * buffer, const NbReadout * r,
-    NbNoiseRng rng, const char *format)
+    NbNoiseRng rng, const char *format, gboolean scale_automatic)
 {
   GstCustomMeta *meta = gst_buffer_get_custom_meta (buffer,
       GST_NB_FRAME_META_NAME);
@@ -98,6 +98,7 @@ gst_nb_frame_meta_add_readout (GstBuffer * buffer, const NbReadout * r,
   g_return_if_fail (meta != NULL);
   s = gst_custom_meta_get_structure (meta);
   gst_structure_set (s,
+      "scale-automatic", G_TYPE_BOOLEAN, scale_automatic,
       "counts-format", G_TYPE_STRING, format,
       "noise-rng", G_TYPE_STRING,
       rng == NB_NOISE_RNG_COUNTER ? "counter" : "nanobragg",

@@ -7,8 +7,8 @@
  *   beam-center-x/y (the convention's header values), adxv-center-x/y,
  *   mosflm-center-x/y, denzo-x-beam/denzo-y-beam, dials-origin-x/y/z,
  *   xds-orgx/xds-orgy (pixels), scale (counts per photon, GRAY16 only),
- *   scale-automatic (gboolean: the source's scale was 0, so `scale` was
- *   chosen automatically), adc-offset (counts), width, height (pixels);
+ *   scale-automatic (gboolean, count frames: the source's scale was 0, so
+ *   `scale` was chosen automatically; FALSE on photon frames), adc-offset (counts), width, height (pixels);
  * and the detector in nanoBragg's lab frame, in the engine's SI units:
  *   pix0-x/y/z (m, sample -> outer corner of the first pixel),
  *   fast-axis-x/y/z, slow-axis-x/y/z (unit vectors along the pixel rows
@@ -41,9 +41,11 @@ void gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * model,
     gint64 frame, double scale, double adc_offset);
 
 /* Records in @buffer's meta (added first) the readout that made its
- * counts of @format ("S32LE", "GRAY16_LE"). */
+ * counts of @format ("S32LE", "GRAY16_LE"), and whether its gain (the
+ * meta's scale) was chosen automatically (scale=0). */
 void gst_nb_frame_meta_add_readout (GstBuffer * buffer,
-    const NbReadout * readout, NbNoiseRng rng, const char *format);
+    const NbReadout * readout, NbNoiseRng rng, const char *format,
+    gboolean scale_automatic);
 
 /* The meta's structure, or NULL. */
 const GstStructure *gst_nb_frame_meta_get (GstBuffer * buffer);

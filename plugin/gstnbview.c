@@ -666,30 +666,46 @@ make_level_table (MapJob * job, LevelTable * t, gsize pixels)
   return TRUE;
 }
 
+typedef struct {
+  gboolean auto_range;
+  double low_percentile, high_percentile, min, max;
+} RangeSettings;
+
 /* The range in use must have its black end below its white end; NULL if
  * it does, else what is wrong, naming both properties (free it). */
 static gchar *
-range_problem (GstNbView * self)
+range_problem (const RangeSettings * r)
 {
-  gchar *why = NULL;
+  if (r->auto_range && !(r->low_percentile < r->high_percentile))
+    return g_strdup_printf ("low-percentile (%g) must be below "
+        "high-percentile (%g)", r->low_percentile, r->high_percentile);
+  if (!r->auto_range && !(r->min < r->max))
+    return g_strdup_printf ("min (%g) must be below max (%g) with "
+        "auto-range=false", r->min, r->max);
+  return NULL;
+}
 
+/* The range properties, read together under the object lock: a frame is
+ * checked and mapped with the same values even while the application
+ * changes them. */
+static void
+range_settings (GstNbView * self, RangeSettings * r)
+{
   GST_OBJECT_LOCK (self);
-  if (self->auto_range && !(self->low_percentile < self->high_percentile))
-    why = g_strdup_printf ("low-percentile (%g) must be below "
-        "high-percentile (%g)", self->low_percentile, self->high_percentile);
-  else if (!self->auto_range && !(self->min < self->max))
-    why = g_strdup_printf ("min (%g) must be below max (%g) with "
-        "auto-range=false", self->min, self->max);
+  r->auto_range = self->auto_range;
+  r->low_percentile = self->low_percentile;
+  r->high_percentile = self->high_percentile;
+  r->min = self->min;
+  r->max = self->max;
   GST_OBJECT_UNLOCK (self);
-  return why;
 }
 
 /* An element error for a contradictory range: black and white frames
  * would hide the mistake. */
 static gboolean
-check_range (GstNbView * self)
+check_range (GstNbView * self, const RangeSettings * r)
 {
-  gchar *why = range_problem (self);
+  gchar *why = range_problem (r);
 
   if (why == NULL)
     return TRUE;
@@ -703,9 +719,11 @@ gst_nb_view_start (GstBaseTransform * trans)
 {
   GstNbView *self = GST_NB_VIEW (trans);
   GError *error = NULL;
+  RangeSettings range;
   guint threads;
 
-  if (!check_range (self))
+  range_settings (self, &range);
+  if (!check_range (self, &range))
     return FALSE;
   threads = gst_nb_parallel_threads_from_env (&error);
   if (threads == 0) {
@@ -745,23 +763,24 @@ gst_nb_view_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   MapJob job = { &self->in };
   LevelTable table;
   PhotonSteps *steps = NULL;
+  RangeSettings range;
 
   /* the properties are controllable: checked again for every frame */
-  if (!check_range (self))
+  range_settings (self, &range);
+  if (!check_range (self, &range))
     return GST_FLOW_ERROR;
   gst_buffer_map (inbuf, &in, GST_MAP_READ);
   gst_buffer_map (outbuf, &out, GST_MAP_WRITE);
   GST_OBJECT_LOCK (self);
   job.scale = self->scale;
   job.invert = self->invert;
-  if (self->auto_range) {
-    double lp = self->low_percentile, hp = self->high_percentile;
-    GST_OBJECT_UNLOCK (self);
-    percentile_range (self, in.data, lp, hp, &lo, &hi);
+  GST_OBJECT_UNLOCK (self);
+  if (range.auto_range) {
+    percentile_range (self, in.data, range.low_percentile,
+        range.high_percentile, &lo, &hi);
   } else {
-    lo = self->min;
-    hi = self->max;
-    GST_OBJECT_UNLOCK (self);
+    lo = range.min;
+    hi = range.max;
   }
   job.src = in.data;
   job.dst = out.data;

@@ -101,7 +101,9 @@ test_plugin_origin (void)
 static void
 test_element_metadata (void)
 {
-  const char *elements[] = { "nbtiffenc", "nbsmvenc", "nbview", "nbradial" };
+  const char *elements[] = { "nanobraggsrc", "nbtiffenc", "nbsmvenc",
+    "nbview", "nbradial"
+  };
 
   for (guint i = 0; i < G_N_ELEMENTS (elements); i++) {
     GstElementFactory *f = gst_element_factory_find (elements[i]);

@@ -1073,7 +1073,8 @@ static void
 test_enums_and_metadata (void)
 {
   const char *enums[] = { "GstNbConvention", "GstNbPivot", "GstNbShape",
-    "GstNbInterpolate", "GstNbPrecision", "GstNbDevice", "GstNbTraceMap"
+    "GstNbInterpolate", "GstNbPrecision", "GstNbDevice", "GstNbTraceMap",
+    "GstNbNoiseRng"
   };
   GstElementFactory *f = gst_element_factory_find ("nanobraggsrc");
   const char *author, *uri;
@@ -1439,6 +1440,9 @@ test_readout_errors (void)
   expect_error ("hkl-file=dense.hkl cell=79 adc-offset=50 count-cutoff=20",
       "count-cutoff");
   expect_error ("hkl-file=dense.hkl cell=79 count-cutoff=10.5",
+      "count-cutoff");
+  /* only -1 means the format's maximum */
+  expect_error ("hkl-file=dense.hkl cell=79 count-cutoff=-0.5",
       "count-cutoff");
   expect_error ("hkl-file=dense.hkl cell=79 noise-rng=nanobragg "
       "read-noise=1", "read-noise");

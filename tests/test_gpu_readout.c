@@ -4,7 +4,8 @@
  * 16-bit counts, and on synthetic frames whose means cover every Poisson
  * regime (inversion, rejection, huge); and the CUDA backend reading out on
  * the device right after its render (streamed, fetched and lent) gives
- * the CPU backend's counts.  Skips (77) without a GPU. */
+ * the CPU backend's counts; so does one GPU listed twice (a fan-out).
+ * Skips (77) without a GPU. */
 #include <glib.h>
 #include <math.h>
 #include <stdio.h>
@@ -174,6 +175,52 @@ test_backend_readout (gconstpointer data)
   nb_model_free (m);
 }
 
+/* One GPU listed twice ("0,0"): two backends on it, frames fanned out and
+ * taken in order, lent and copied: the single backend's photons and the
+ * CPU's counts, bit for bit. */
+static void
+test_fanout_same_gpu_twice (gconstpointer data)
+{
+  const char *c = data;
+  NbModel *m = golden_load_case (c, NULL);
+  GError *error = NULL;
+  NbBackend *one = nb_backend_select (m, NB_DEVICE_CUDA, 0, 0,
+      NB_PRECISION_FLOAT64, NULL, &error);
+  NbBackend *two = nb_backend_select_gpus (m, NB_DEVICE_CUDA, "0,0", 0,
+      NB_PRECISION_FLOAT64, NULL, &error);
+  NbBackend *cpu = nb_backend_select (m, NB_DEVICE_CPU, 0, 0,
+      NB_PRECISION_FLOAT64, NULL, &error);
+  gsize bytes = (gsize) m->det.fpixels * m->det.spixels * 4 * 7;
+  guint8 *want, *got, *lent;
+  NbReadout r;
+
+  g_assert_no_error (error);
+  g_assert_cmpstr (two->ops->name, ==, "fanout");
+  g_assert_cmpint (nb_backend_queue_depth (two), ==,
+      2 * nb_backend_queue_depth (one));
+  want = stream_counts (one, 0, 7, FALSE);
+  got = stream_counts (two, 0, 7, FALSE);
+  lent = stream_counts (two, 0, 7, TRUE);
+  g_assert_cmpmem (got, bytes, want, bytes);
+  g_assert_cmpmem (lent, bytes, want, bytes);
+  g_free (want);
+  g_free (got);
+  g_free (lent);
+  full_readout (&r, 5);
+  g_assert_true (nb_backend_set_readout (cpu, &r, NB_COUNTS_S32, &error));
+  g_assert_true (nb_backend_set_readout (two, &r, NB_COUNTS_S32, &error));
+  g_assert_no_error (error);
+  want = stream_counts (cpu, 0, 7, FALSE);
+  lent = stream_counts (two, 0, 7, TRUE);
+  g_assert_cmpmem (lent, bytes, want, bytes);
+  g_free (want);
+  g_free (lent);
+  nb_backend_free (one);
+  nb_backend_free (two);
+  nb_backend_free (cpu);
+  nb_model_free (m);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -196,6 +243,8 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu-readout/poisson-regimes", test_every_poisson_regime);
   golden_add_case_tests ("/gpu-readout/backend", GOLDEN_N_CASES,
       test_backend_readout);
+  golden_add_case_tests ("/gpu-readout/fanout-same-gpu-twice", 3,
+      test_fanout_same_gpu_twice);
   status = g_test_run ();
   nb_cuda_readout_free (gpu);
   return status;

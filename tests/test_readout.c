@@ -290,6 +290,79 @@ test_thread_count_independence (void)
   g_free (b);
 }
 
+/* The batched shared blocks (AVX2 where the CPU has it) give each pixel
+ * the stream nb_crng_init gives it, also where the pair index's low word
+ * wraps. */
+static void
+test_shared_blocks_match_scalar (void)
+{
+  static const uint64_t pairs[] = { 0, 12345, G_MAXUINT32 - 5,
+    (G_GUINT64_CONSTANT (7) << 32) - 100
+  };
+  uint32_t blocks[101][4];
+
+  for (gsize t = 0; t < G_N_ELEMENTS (pairs); t++) {
+    nb_readout_shared_blocks (987654321987ULL, 17, pairs[t], 101,
+        NB_CRNG_POISSON, blocks);
+    for (int i = 0; i < 202; i++) {
+      uint64_t pixel = 2 * pairs[t] + i;
+      NbCrng a, b;
+      nb_crng_init (&a, 987654321987ULL, 17, pixel, NB_CRNG_POISSON);
+      nb_crng_init_with_block (&b, 987654321987ULL, 17, pixel,
+          NB_CRNG_POISSON, blocks[i / 2]);
+      for (int j = 0; j < 10; j++)
+        g_assert_cmphex (nb_crng_u32 (&a), ==, nb_crng_u32 (&b));
+    }
+  }
+}
+
+/* The frame readout (shared blocks, the 8-lane dim test, the inline dim
+ * path) gives every pixel what the plain per-pixel function gives it:
+ * odd widths, a ROI cutting through the 8-pixel groups, dim, medium and
+ * bright pixels, and with read noise (the per-pixel path only). */
+static void
+test_frame_equals_per_pixel (void)
+{
+  NbDetector d = make_detector (301, 67);
+  gsize n = 301 * 67;
+  float *photons = g_new (float, n);
+  gint32 *got = g_new (gint32, n);
+  NbReadoutWork *w = nb_readout_work_new (3);
+  NbReadout r;
+
+  for (gsize i = 0; i < n; i++) {
+    guint32 h = (guint32) (i * 2654435761u);
+    photons[i] = h % 10 < 7 ? (h >> 8) % 1000 * 1e-5f        /* dim */
+        : h % 10 < 9 ? (h >> 8) % 1000 * 1e-2f  /* 0 .. 10 */
+        : (h >> 8) % 1000 * 50.0f;      /* bright */
+  }
+  d.roi_xmin = 3;
+  d.roi_xmax = 290;
+  d.roi_ymin = 1;
+  nb_readout_init_defaults (&r);
+  r.poisson = TRUE;
+  r.adc_offset = 7.4;
+  r.gain = 1.5;
+  r.seed = 555;
+  for (int pass = 0; pass < 2; pass++) {
+    if (pass == 1)
+      r.read_noise = 0.9;
+    nb_readout_frame (w, &r, &d, 4, photons, NB_COUNTS_S32, got, NULL);
+    for (int s = 0; s < 67; s++)
+      for (int f = 0; f < 301; f++) {
+        gsize i = (gsize) s * 301 + f;
+        gint32 want = nb_pixel_skipped (&d, f, s) ? -1
+            : (gint32) nb_readout_counts (&r, 4, i, photons[i]);
+        if (got[i] != want)
+          g_error ("pass %d pixel (%d, %d): %d, per pixel %d", pass, f, s,
+              got[i], want);
+      }
+  }
+  nb_readout_work_free (w);
+  g_free (photons);
+  g_free (got);
+}
+
 static void
 expect_error (const NbReadout * r, const char *name)
 {
@@ -420,6 +493,9 @@ main (int argc, char **argv)
   g_test_add_func ("/readout/psf", test_psf_width_and_photons);
   g_test_add_func ("/readout/saturation-mask", test_saturation_and_mask);
   g_test_add_func ("/readout/threads", test_thread_count_independence);
+  g_test_add_func ("/readout/shared-blocks", test_shared_blocks_match_scalar);
+  g_test_add_func ("/readout/frame-equals-per-pixel",
+      test_frame_equals_per_pixel);
   g_test_add_func ("/readout/bad-values", test_bad_values);
   g_test_add_func ("/readout/backend-host", test_backend_host_readout);
   return g_test_run ();

@@ -286,8 +286,8 @@ main (int argc, char **argv)
 
   {
     gchar *note = NULL;
-    backend = nb_backend_select (model, (NbDevice) params.device,
-        params.gpu_id, params.num_threads, params.precision, &note, &error);
+    backend = nb_backend_select_gpus (model, (NbDevice) params.device,
+        params.gpu_ids, params.num_threads, params.precision, &note, &error);
     if (backend == NULL) {
       status = fail ("-device", error, 2);
       goto out;
