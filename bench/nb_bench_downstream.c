@@ -1,7 +1,7 @@
 /* nb_bench_downstream - frames per second of each downstream element
  * alone: one prepared frame pushed again and again through
- * `appsrc ! ELEMENT ! fakesink` (nbview, nbradial, nbsmvenc, nbtiffenc, at
- * their default properties), for photons (F32LE), 16-bit counts
+ * `appsrc ! ELEMENT ! fakesink` (nbview, nbradial, nbsmvenc, nbtiffenc,
+ * nbcbfenc, at their default properties), for photons (F32LE), 16-bit counts
  * (GRAY16_LE) and 32-bit counts (S32LE, with masked gaps).  Timed from
  * the first frame that reaches the sink to the last, so start-up (and
  * nbradial's pixel -> shell map, built once per geometry) stays out of
@@ -254,7 +254,8 @@ main (int argc, char **argv)
         "H"},
     {"frames", 'f', 0, G_OPTION_ARG_INT, &frames, "frames per run", "F"},
     {"elements", 'e', 0, G_OPTION_ARG_STRING, &elements, "elements, "
-          "comma-separated (default nbview,nbradial,nbsmvenc,nbtiffenc)", "E"},
+          "comma-separated (default nbview,nbradial,nbsmvenc,nbtiffenc,"
+          "nbcbfenc)", "E"},
     {"formats", 'F', 0, G_OPTION_ARG_STRING, &formats, "formats, "
           "comma-separated (default F32LE,GRAY16_LE,S32LE)", "L"},
     {NULL}
@@ -275,7 +276,7 @@ main (int argc, char **argv)
     return 2;
   }
   el_list = g_strsplit (elements ? elements :
-      "nbview,nbradial,nbsmvenc,nbtiffenc", ",", -1);
+      "nbview,nbradial,nbsmvenc,nbtiffenc,nbcbfenc", ",", -1);
   fmt_list = g_strsplit (formats ? formats : "F32LE,GRAY16_LE,S32LE", ",",
       -1);
   for (int i = 0; fmt_list[i]; i++)

@@ -39,7 +39,7 @@ typedef enum {
   O_NOINTERPOLATE, O_ROUND_XTAL, O_SQUARE_XTAL, O_GAUSS_XTAL, O_TOPHAT,
   O_FUDGE, O_PRINTOUT_PIXEL, O_SEED, O_MOSAIC_SEED, O_MISSET_SEED,
   O_WATER, O_TRACE_PIXEL, O_PHI_CARRYOVER, O_THREADS, O_PRECISION, O_DEVICE,
-  O_GPU_ID, O_NOISE_RNG,
+  O_GPU_ID, O_NOISE_RNG, O_CBFFILE,
   /* the readout-only flags (-noise_rng counter), O_READOUT_NOISE first and
    * O_MASKED_VALUE last: see is_readout_only */
   O_READOUT_NOISE, O_PSF_FWHM, O_CALIBRATION_ERROR, O_CALIBRATION_SEED,
@@ -211,6 +211,7 @@ static const NbFlag flags[] = {
   {"-pgmimage", O_PGMFILE, 1, NULL},
   {"-noisefile", O_NOISEFILE, 1, "FILE  SMV with Poisson noise"},
   {"-noiseimage", O_NOISEFILE, 1, NULL},
+  {"-cbffile", O_CBFFILE, 1, "FILE  CBF of 32-bit counts (Poisson unless -nonoise; docs/cli.md)"},
   {"-nonoise", O_NONOISE, 0, "no noise image"},
   {"-nopgm", O_NOPGM, 0, "no PGM image"},
   {"-scale", O_SCALE, 1, "s  counts per photon of the int image"},
@@ -463,6 +464,13 @@ apply_fixed (NbParams * p, const NbFlag * f, const char *const *argv, int i,
     case O_PGMFILE: set_string (&p->pgm_file, s); p->write_pgm = TRUE; break;
     case O_NOISEFILE: set_string (&p->noise_file, s); p->calculate_noise = TRUE; break;
     case O_NONOISE: p->calculate_noise = FALSE; break;
+    case O_CBFFILE:
+      /* tools/nanobragg.c takes it off its command line before this; a
+       * pipeline has nbcbfenc */
+      g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT, "%s: only the "
+          "nanobragg command line writes CBF files (in a pipeline: "
+          "nbcbfenc)", name);
+      return FALSE;
     case O_NOPGM: p->write_pgm = FALSE; break;
     case O_SCALE: D1 (p->int_scale); break;
     case O_PGMSCALE: D1 (p->pgm_scale); p->write_pgm = TRUE; break;

@@ -6,6 +6,7 @@
 #include <gst/gst.h>
 
 #include "gstnanobraggsrc.h"
+#include "gstnbcbfenc.h"
 #include "gstnbframemeta.h"
 #include "gstnbradial.h"
 #include "gstnbsmvenc.h"
@@ -21,6 +22,7 @@ plugin_init (GstPlugin * plugin)
   ok |= GST_ELEMENT_REGISTER (nanobraggsrc, plugin);
   ok |= GST_ELEMENT_REGISTER (nbtiffenc, plugin);
   ok |= GST_ELEMENT_REGISTER (nbsmvenc, plugin);
+  ok |= GST_ELEMENT_REGISTER (nbcbfenc, plugin);
   ok |= GST_ELEMENT_REGISTER (nbview, plugin);
   ok |= GST_ELEMENT_REGISTER (nbradial, plugin);
   return ok;

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "nb_args.h"
+#include "nb_cbf.h"
 #include "nb_backend_select.h"
 #include "nb_error.h"
 #include "nb_image.h"
@@ -65,6 +66,116 @@ counter_noise_image (const NbModel * m, const NbReadout * readout,
       st.total, st.overloads, st.masked);
 }
 
+/* Takes "-cbffile NAME" (the last one wins, as for nanoBragg's file
+ * flags) off @argv, which keeps the other flags in order; the engine's
+ * flag parser refuses -cbffile, which only the CLI writes. */
+static gboolean
+take_cbffile (int *argc, char **argv, char **cbf_file, GError ** error)
+{
+  int out = 1;
+
+  for (int i = 1; i < *argc; i++) {
+    if (strcmp (argv[i], "-cbffile") != 0) {
+      argv[out++] = argv[i];
+      continue;
+    }
+    if (i + 1 >= *argc) {
+      g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT,
+          "-cbffile: needs 1 value (a file name)");
+      return FALSE;
+    }
+    *cbf_file = argv[++i];
+  }
+  *argc = out;
+  return TRUE;
+}
+
+/* The readout of -cbffile: with noise (the default) nanoBragg's noise
+ * image in 32 bits, i.e. 1 count per photon, Poisson, the counter
+ * generator keyed by -seed (with -noise_rng counter the same counts as the
+ * -noisefile, up to its 16-bit clip); with -nonoise the -intfile's counts
+ * in 32 bits (@scale counts per photon plus -adc, no noise).  Cutoff and
+ * masked value: -count_cutoff, -masked_value, else 2^31 - 1 and -1. */
+static void
+cbf_readout (const NbParams * p, double scale, NbReadout * r)
+{
+  nb_readout_from_params (p, p->calculate_noise ? 1.0 : scale,
+      NB_COUNTS_S32, r);
+  r->poisson = p->calculate_noise;
+}
+
+/* Names of the readout values in errors about -cbffile's readout. */
+static const char *const cbf_readout_names[NB_READOUT_N_FIELDS] = {
+  [NB_READOUT_FIELD_GAIN] = "-scale",
+  [NB_READOUT_FIELD_ADC_OFFSET] = "-adc",
+  [NB_READOUT_FIELD_READ_NOISE] = "-readout_noise",
+  [NB_READOUT_FIELD_CALIBRATION_ERROR] = "-calibration_error",
+  [NB_READOUT_FIELD_PSF_FWHM] = "-psf_fwhm",
+  [NB_READOUT_FIELD_CUTOFF] = "-count_cutoff",
+};
+
+/* The CBF header of frame 0 of @m. */
+static void
+cbf_header (const NbModel * m, const NbParams * p, const NbReadout * r,
+    NbCbfHeader * h)
+{
+  const NbDetector *d = &m->det;
+  NbSmvHeader smv;
+
+  nb_image_smv_header (m, p->phi, &smv);
+  nb_cbf_header_init (h);
+  h->width = d->fpixels;
+  h->height = d->spixels;
+  h->pixel_size = smv.pixel_size;
+  h->thickness = d->thick * 1000.0;
+  h->exposure_time = h->exposure_period = p->exposure;
+  h->count_cutoff = r->cutoff;
+  h->undefined_value = (gint32) r->masked_value;
+  h->wavelength = smv.wavelength;
+  h->start_angle = smv.phi;
+  h->angle_increment = smv.osc_range;
+  h->twotheta = smv.twotheta;
+  memcpy (h->pix0, d->pix0, sizeof (h->pix0));
+  memcpy (h->fdet, d->fdet, sizeof (h->fdet));
+  memcpy (h->sdet, d->sdet, sizeof (h->sdet));
+  memcpy (h->beam, d->beam, sizeof (h->beam));
+  memcpy (h->spindle, d->spindle, sizeof (h->spindle));
+}
+
+/* Reads out frame 0 as 32-bit counts and writes them as @path. */
+static gboolean
+write_cbf (const char *path, const NbModel * m, const NbParams * p,
+    double scale, const float *image, GError ** error)
+{
+  gsize npix = (gsize) m->det.fpixels * m->det.spixels;
+  gint32 *counts = g_try_new (gint32, npix);
+  NbReadoutWork *work;
+  NbReadoutStats st;
+  NbReadout r;
+  NbCbfHeader h;
+  gboolean ok;
+
+  if (counts == NULL) {
+    g_set_error (error, NB_ERROR, NB_ERROR_FILE, "cannot allocate the "
+        "counts");
+    return FALSE;
+  }
+  cbf_readout (p, scale, &r);
+  work = nb_readout_work_new (p->num_threads);
+  nb_readout_frame (work, &r, &m->det, 0, image, NB_COUNTS_S32, counts, &st);
+  nb_readout_work_free (work);
+  printf ("%.0f counts in CBF image (%s, %g counts/photon; %" G_GINT64_FORMAT
+      " overloads, %" G_GINT64_FORMAT " masked pixels)\n", st.total,
+      r.poisson ? "Poisson, counter generator" : "no noise", r.gain,
+      st.overloads, st.masked);
+  cbf_header (m, p, &r, &h);
+  printf ("writing %s as CBF (32-bit counts, byte offset)\n", path);
+  ok = nb_cbf_write (path, &h, counts, NB_CBF_PIXELS_S32,
+      (guint) g_get_num_processors (), error);
+  g_free (counts);
+  return ok;
+}
+
 /* The -trace_pixel records of frame 0, in nanoBragg's trace format. */
 static gboolean
 print_traces (NbBackend * backend, const NbParams * p, GError ** error)
@@ -103,6 +214,7 @@ main (int argc, char **argv)
   double omega_sum = 0.0, scale, pgm_scale;
   gsize npix;
   int status = 0;
+  char *cbf_file = NULL;
 
   for (int i = 1; i < argc; i++)
     if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0) {
@@ -114,6 +226,10 @@ main (int argc, char **argv)
 
   nb_params_init (&params);
   nb_readout_init_defaults (&readout);
+  if (!take_cbffile (&argc, argv, &cbf_file, &error)) {
+    status = fail (NULL, error, 2);
+    goto out;
+  }
   if (!nb_args_apply (&params, argc - 1, (const char *const *) argv + 1,
           &error)) {
     status = fail (NULL, error, 2);
@@ -130,9 +246,21 @@ main (int argc, char **argv)
       || (params.write_pgm
           && !check_writable ("-pgmfile", params.pgm_file, &error))
       || (params.calculate_noise
-          && !check_writable ("-noisefile", params.noise_file, &error))) {
+          && !check_writable ("-noisefile", params.noise_file, &error))
+      || (cbf_file != NULL
+          && !check_writable ("-cbffile", cbf_file, &error))) {
     status = fail (NULL, error, 2);
     goto out;
+  }
+  if (cbf_file != NULL) {
+    NbReadout cbf;
+    /* the scale (the gain without noise) is only known after the render,
+     * and any positive one passes */
+    cbf_readout (&params, 1.0, &cbf);
+    if (!nb_readout_check (&cbf, cbf_readout_names, &error)) {
+      status = fail ("-cbffile", error, 2);
+      goto out;
+    }
   }
 
   printf ("nanoBragg nanocrystal diffraction simulator (GStreamer nanobragg "
@@ -249,6 +377,12 @@ main (int argc, char **argv)
       status = fail ("-noisefile", error, 1);
       goto out;
     }
+  }
+
+  if (cbf_file != NULL
+      && !write_cbf (cbf_file, model, &params, scale, image, &error)) {
+    status = fail ("-cbffile", error, 1);
+    goto out;
   }
 
 out:

@@ -1,0 +1,247 @@
+#!/usr/bin/python3
+"""Checks CBF files written by nanobragg -cbffile and nbcbfenc.
+
+  check_cbf.py pixels FILE.cbf RAW DTYPE W H INDEX [CBFLIB_RAW]
+      fabio's and dxtbx's pixels of FILE.cbf equal frame INDEX (0-based)
+      of RAW (frames of W x H DTYPE: int32, uint16), and so do CBFlib's
+      (CBFLIB_RAW, the int32 pixels tests/cbflib_read wrote), if given.
+  check_cbf.py photons FILE.cbf RAW_F32 W H INDEX SCALE ADC CUTOFF
+      fabio's pixels equal round(photons * SCALE + ADC) clipped to
+      0 .. CUTOFF (nbcbfenc's photon frames).
+  check_cbf.py header FILE.cbf TRUTH.json INDEX
+      the Pilatus header lines (through fabio) say the truth of frame
+      INDEX (0-based).
+  check_cbf.py dials EXPT TRUTH.json INDEX
+      the model dials.import made of one CBF equals the truth (nanoBragg's
+      frame converted to DIALS', docs/formats.md) and prints the format
+      class dxtbx chose.
+Exit status 1 with a message naming what differs.
+"""
+import json
+import math
+import re
+import sys
+
+import numpy as np
+
+
+def fail(msg):
+    print("FAIL:", msg)
+    sys.exit(1)
+
+
+def read_raw(path, dtype, w, h, index):
+    data = np.fromfile(path, dtype=np.dtype(dtype).newbyteorder("<"))
+    n = w * h
+    if data.size < (index + 1) * n:
+        fail("%s holds %d pixels, frame %d needs %d" % (path, data.size, index,
+                                                         (index + 1) * n))
+    return data[index * n:(index + 1) * n].reshape(h, w)
+
+
+def fabio_pixels(path):
+    import fabio
+    img = fabio.open(path)
+    return img, np.asarray(img.data)
+
+
+def check_pixels(args):
+    path, raw, dtype, w, h, index = args[:6]
+    w, h, index = int(w), int(h), int(index)
+    want = read_raw(raw, dtype, w, h, index).astype(np.int64)
+    img, got = fabio_pixels(path)
+    if got.shape != want.shape:
+        fail("fabio shape %s, pushed %s" % (got.shape, want.shape))
+    if not np.array_equal(got.astype(np.int64), want):
+        bad = np.argwhere(got != want)[0]
+        fail("fabio pixel %s = %d, pushed %d" % (tuple(bad), got[tuple(bad)],
+                                                want[tuple(bad)]))
+    import dxtbx
+    raw = dxtbx.load(path).get_raw_data()
+    raw = (raw[0] if isinstance(raw, tuple) else raw).as_numpy_array()
+    if not np.array_equal(raw.astype(np.int64), want):
+        fail("dxtbx's pixels differ from the pushed counts")
+    if len(args) > 6:
+        lib = read_raw(args[6], "int32", w, h, 0).astype(np.int64)
+        if not np.array_equal(lib, want):
+            fail("CBFlib's pixels differ from the pushed counts")
+    print("ok pixels %s: %dx%d, min %d max %d%s" % (
+        path, w, h, want.min(), want.max(),
+        " (fabio, dxtbx, CBFlib)" if len(args) > 6 else " (fabio, dxtbx)"))
+
+
+def check_photons(args):
+    path, raw, w, h, index, scale, adc, cutoff = args
+    w, h, index = int(w), int(h), int(index)
+    photons = read_raw(raw, "float32", w, h, index).astype(np.float64)
+    v = photons * float(scale) + float(adc)
+    want = np.where(v > 0, np.floor(v + 0.5), 0.0)
+    want = np.minimum(want, float(cutoff)).astype(np.int64)
+    _, got = fabio_pixels(path)
+    if not np.array_equal(got.astype(np.int64), want):
+        bad = np.argwhere(got != want)[0]
+        fail("photon frame pixel %s: CBF %d, expected %d" % (
+            tuple(bad), got[tuple(bad)], want[tuple(bad)]))
+    print("ok photons %s: max %d counts" % (path, want.max()))
+
+
+def header_number(text, key):
+    m = re.search(r"^# %s\s+([-+0-9.eE]+)" % re.escape(key), text, re.M)
+    if m is None:
+        fail("header line '# %s' missing" % key)
+    return float(m.group(1))
+
+
+def close(what, got, want, tol):
+    if not abs(got - want) <= tol:
+        fail("%s: %.10g, truth %.10g (tolerance %g)" % (what, got, want, tol))
+
+
+def beam_centre_px(t):
+    """Where the beam meets the detector plane, pixels along fast and slow
+    from the outer corner of pixel 0 (the engine's own Fbeam/Sbeam are
+    nanoBragg's header values, which for a two-theta detector are not
+    that point)."""
+    p0, f, s = (np.asarray(t[k], dtype=float) for k in ("pix0", "fdet",
+                                                         "sdet"))
+    b = unit(t["beam"])
+    n = np.cross(f, s)
+    hit = (p0 @ n) / (b @ n) * b - p0
+    return hit @ f / t["pixel_size"], hit @ s / t["pixel_size"]
+
+
+def check_header(args):
+    path, truth_path, index = args
+    t = json.load(open(truth_path))
+    index = int(index)
+    img, _ = fabio_pixels(path)
+    text = img.header.get("_array_data.header_contents")
+    if text is None:
+        fail("fabio finds no _array_data.header_contents")
+    p_m = t["pixel_size"]
+    m = re.search(r"^# Pixel_size ([0-9.e-]+) m x ([0-9.e-]+) m", text, re.M)
+    if m is None:
+        fail("no Pixel_size line")
+    close("Pixel_size fast (m)", float(m.group(1)), p_m, 1e-12)
+    close("Pixel_size slow (m)", float(m.group(2)), p_m, 1e-12)
+    close("Wavelength (A)", header_number(text, "Wavelength"),
+          t["wavelength"] * 1e10, 1e-6)
+    close("Start_angle (deg)", header_number(text, "Start_angle"),
+          t["phi"] + index * t["osc"], 1e-6)
+    close("Angle_increment (deg)", header_number(text, "Angle_increment"),
+          t["osc"], 1e-6)
+    close("Detector_distance (m)", header_number(text, "Detector_distance"),
+          t["close_distance"], 1e-8)
+    m = re.search(r"^# Beam_xy \(([-0-9.]+), ([-0-9.]+)\) pixels", text, re.M)
+    if m is None:
+        fail("no Beam_xy line")
+    bx, by = beam_centre_px(t)
+    close("Beam_xy x (px)", float(m.group(1)), bx, 1e-4)
+    close("Beam_xy y (px)", float(m.group(2)), by, 1e-4)
+    for key in ("Exposure_time", "Exposure_period", "Count_cutoff"):
+        header_number(text, key)
+    m = re.search(r"^# Silicon sensor, thickness ([0-9.]+) m", text, re.M)
+    if m is None:
+        fail("no sensor thickness line")
+    print("ok header %s" % path)
+
+
+def unit(v):
+    v = np.asarray(v, dtype=float)
+    return v / np.linalg.norm(v)
+
+
+def dials_rotation(t):
+    """nanoBragg's lab frame -> DIALS': z against the beam, x the rotation
+    axis across the beam (docs/formats.md)."""
+    b = unit(t["beam"])
+    z = -b
+    x = None
+    for cand in (t["spindle"], t["fdet"], [0, 0, 1], [0, 1, 0], [1, 0, 0]):
+        c = np.asarray(cand, dtype=float)
+        c = c - np.dot(c, b) * b
+        if np.linalg.norm(c) > 1e-12:
+            x = unit(c)
+            break
+    y = np.cross(z, x)
+    return np.array([x, y, z])
+
+
+def check_vec(what, got, want, tol):
+    d = np.max(np.abs(np.asarray(got) - np.asarray(want)))
+    if not d <= tol:
+        fail("%s: %s, truth %s (max difference %.3g > %g)" % (
+            what, tuple(got), tuple(want), d, tol))
+
+
+def check_dials(args):
+    expt_path, truth_path, index = args
+    index = int(index)
+    from dxtbx.model.experiment_list import ExperimentListFactory
+    t = json.load(open(truth_path))
+    el = ExperimentListFactory.from_json_file(expt_path, check_format=True)
+    if len(el) != 1:
+        fail("%d experiments, expected 1" % len(el))
+    e = el[0]
+    fmt = e.imageset.get_format_class().__name__
+    panel = e.detector[0]
+    r = dials_rotation(t)
+    p_mm = t["pixel_size"] * 1000.0
+    origin = r @ (np.asarray(t["pix0"]) * 1000.0)
+    fast, slow = r @ unit(t["fdet"]), r @ unit(t["sdet"])
+    axis = r @ unit(t["spindle"])
+    to_source = -(r @ unit(t["beam"]))
+    check_vec("origin (mm)", panel.get_origin(), origin, 1e-6)
+    check_vec("fast axis", panel.get_fast_axis(), fast, 1e-6)
+    check_vec("slow axis", panel.get_slow_axis(), slow, 1e-6)
+    check_vec("rotation axis", e.goniometer.get_rotation_axis(), axis, 1e-6)
+    check_vec("beam direction", e.beam.get_sample_to_source_direction(),
+              to_source, 1e-6)
+    # the same geometry without our frame convention: angles between the
+    # vectors and the beam centre, as nanoBragg has them
+    nb = {"fast": unit(t["fdet"]), "slow": unit(t["sdet"]),
+          "axis": unit(t["spindle"]), "source": -unit(t["beam"]),
+          "origin": np.asarray(t["pix0"]) * 1000.0}
+    di = {"fast": panel.get_fast_axis(), "slow": panel.get_slow_axis(),
+          "axis": e.goniometer.get_rotation_axis(),
+          "source": e.beam.get_sample_to_source_direction(),
+          "origin": panel.get_origin()}
+    keys = sorted(nb)
+    for i, a in enumerate(keys):
+        for b in keys[i:]:
+            close("%s . %s" % (a, b), float(np.dot(di[a], di[b])),
+                  float(np.dot(nb[a], nb[b])), 1e-6)
+    close("wavelength (A)", e.beam.get_wavelength(), t["wavelength"] * 1e10,
+          1e-9)
+    check_vec("pixel size (mm)", panel.get_pixel_size(), (p_mm, p_mm), 1e-9)
+    if tuple(panel.get_image_size()) != (t["fpixels"], t["spixels"]):
+        fail("image size %s, truth %s" % (panel.get_image_size(),
+                                          (t["fpixels"], t["spixels"])))
+    bx, by = panel.get_beam_centre_px(e.beam.get_s0())
+    tx, ty = beam_centre_px(t)
+    close("beam centre fast (px)", bx, tx, 0.01)
+    close("beam centre slow (px)", by, ty, 0.01)
+    close("distance (mm)", panel.get_directed_distance(),
+          t["close_distance"] * 1000.0, 1e-3)
+    start, width = e.scan.get_oscillation()
+    close("oscillation start (deg)", start, t["phi"] + index * t["osc"], 1e-6)
+    close("oscillation width (deg)", width, t["osc"], 1e-6)
+    print("ok dials %s: format %s, origin %s, beam centre (%.4f, %.4f) px, "
+          "distance %.6f mm" % (expt_path, fmt, tuple(round(c, 6) for c in
+                                panel.get_origin()), bx, by,
+                                panel.get_directed_distance()))
+    if not fmt.startswith("FormatCBFFull"):
+        fail("dxtbx read the file as %s, not FormatCBFFull (the full imgCIF "
+             "geometry is then ignored)" % fmt)
+
+
+def main():
+    if len(sys.argv) < 2:
+        fail(__doc__)
+    cmd, args = sys.argv[1], sys.argv[2:]
+    {"pixels": check_pixels, "photons": check_photons,
+     "header": check_header, "dials": check_dials}[cmd](args)
+
+
+if __name__ == "__main__":
+    main()
