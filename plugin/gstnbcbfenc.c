@@ -172,6 +172,9 @@ meta_geometry (GstNbCbfEnc * self, const GstStructure * s, NbCbfHeader * out)
             "the CBF files say nanoBragg's default rotation axis, +z",
             convention ? convention : "(none)"));
   }
+  /* the simulated sensor, unless the sensor-thickness property names one */
+  if (h->thickness <= 0.0)
+    gst_structure_get_double (s, "sensor-thickness", &h->thickness);
   /* count frames: the readout's own saturation and masked value */
   gst_structure_get_double (s, "count-cutoff", &h->count_cutoff);
   if (gst_structure_get_int (s, "masked-value", &masked))
@@ -422,7 +425,9 @@ gst_nb_cbf_enc_class_init (GstNbCbfEncClass * klass)
           1.0, flags));
   g_object_class_install_property (gobject_class, PROP_SENSOR_THICKNESS,
       g_param_spec_double ("sensor-thickness", "Sensor thickness",
-          "Thickness of the Silicon sensor (mm) in the header", 0, 1e3, 0.0,
+          "Thickness of the Silicon sensor (mm) in the header; 0 = the "
+          "simulated one from the frames' meta (detector-thickness)", 0, 1e3,
+          0.0,
           flags));
   g_object_class_install_property (gobject_class, PROP_PIXEL_SIZE,
       g_param_spec_double ("pixel-size", "Pixel size", "Pixel size (mm) for "

@@ -40,6 +40,7 @@ add_detector_vectors (GstStructure * s, const NbDetector * d)
   set_vector (s, "fast-axis", d->fdet);
   set_vector (s, "slow-axis", d->sdet);
   set_vector (s, "beam-vector", d->beam);
+  set_vector (s, "spindle-axis", d->spindle);
   gst_structure_set (s, "curved-detector", G_TYPE_BOOLEAN, d->curved, NULL);
 }
 
@@ -65,6 +66,7 @@ gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * m, gint64 frame,
       "distance", G_TYPE_DOUBLE, h.distance,
       "close-distance", G_TYPE_DOUBLE, h.close_distance,
       "pixel-size", G_TYPE_DOUBLE, h.pixel_size,
+      "sensor-thickness", G_TYPE_DOUBLE, m->det.thick * 1000.0,
       "twotheta", G_TYPE_DOUBLE, h.twotheta,
       "convention", G_TYPE_STRING, nb_convention_name (m->det.convention),
       "beam-center-x", G_TYPE_DOUBLE, h.beam_center_x,

@@ -13,7 +13,8 @@
  *   pix0-x/y/z (m, sample -> outer corner of the first pixel),
  *   fast-axis-x/y/z, slow-axis-x/y/z (unit vectors along the pixel rows
  *   and columns), beam-vector-x/y/z (unit, the direction the beam
- *   travels), curved-detector (gboolean).  Pixel (f, s) has its centre at
+ *   travels), spindle-axis-x/y/z (unit, the rotation axis),
+ *   curved-detector (gboolean); sensor-thickness (mm).  Pixel (f, s) has its centre at
  *   pix0 + (f + 0.5) p fast + (s + 0.5) p slow, p = pixel-size / 1000.
  * Count frames also carry the readout that made them
  * (gst_nb_frame_meta_add_readout): counts-format (string), noise-rng
