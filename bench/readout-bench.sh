@@ -2,7 +2,8 @@
 # readout-bench.sh - for one frame size, in one run: the engine-alone frame
 # rate, and the rate of `nanobraggsrc ! <caps> ! <element> ! fakesink` for
 # photons (F32LE), counts (S32LE and GRAY16_LE) without and with noise,
-# and each downstream element (nbview, nbradial, nbsmvenc, nbtiffenc).
+# and each downstream element (nbview, nbradial, nbsmvenc, nbtiffenc, and
+# nbcbfenc after counts).
 #
 #   bench/readout-bench.sh BUILD_DIR DEVICE [SIZE] [FRAMES]
 #
@@ -71,7 +72,7 @@ for e in nbview nbradial nbsmvenc nbtiffenc; do
   run "photons ! $e" --caps "video/x-diffraction,format=F32LE" \
     --downstream "$e"
 done
-for e in nbview nbradial nbsmvenc nbtiffenc; do
+for e in nbview nbradial nbsmvenc nbtiffenc nbcbfenc; do
   run "counts S32LE, noise ! $e" --caps "$s32" --set "noise=true" \
     --downstream "$e"
 done
