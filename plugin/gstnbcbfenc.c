@@ -427,8 +427,7 @@ gst_nb_cbf_enc_class_init (GstNbCbfEncClass * klass)
       g_param_spec_double ("sensor-thickness", "Sensor thickness",
           "Thickness of the Silicon sensor (mm) in the header; 0 = the "
           "simulated one from the frames' meta (detector-thickness)", 0, 1e3,
-          0.0,
-          flags));
+          0.0, flags));
   g_object_class_install_property (gobject_class, PROP_PIXEL_SIZE,
       g_param_spec_double ("pixel-size", "Pixel size", "Pixel size (mm) for "
           "frames without NbFrameMeta", 1e-6, 1e3, 0.1, flags));
