@@ -5,6 +5,7 @@
 #include "nb_readout.h"
 #include "nb_error.h"
 #include "nb_render.h"
+#include "nb_workers.h"
 
 #include <math.h>
 #include <string.h>
@@ -136,50 +137,14 @@ nb_readout_psf_weights (double fwhm,
   return radius;
 }
 
-typedef struct _BandRunner BandRunner;
-
-/* threads - 1 helper threads live as long as the work: a frame's passes
- * wake them instead of creating threads, and freeing the work joins them
- * (so none outlives it). */
+/* The work's helper threads (engine/nb_workers.h) live as long as it: a
+ * frame's passes wake them instead of creating threads. */
 struct _NbReadoutWork {
-  int threads;
-  GThread *helpers[64];
-  int n_helpers;
-  GMutex lock;
-  GCond wake, done;
-  guint pass;                   /* bumped for every pass */
-  BandRunner *runner;           /* the current pass */
-  int running;                  /* helpers still in it */
-  gboolean quit;
+  NbWorkers *workers;
   float *rows_blurred;          /* after the horizontal pass */
   float *blurred;               /* after both passes */
   gsize pixels;
 };
-
-static gpointer band_worker (gpointer data);
-
-static gpointer
-helper_main (gpointer data)
-{
-  NbReadoutWork *w = data;
-  guint seen = 0;
-
-  g_mutex_lock (&w->lock);
-  for (;;) {
-    while (w->pass == seen && !w->quit)
-      g_cond_wait (&w->wake, &w->lock);
-    if (w->quit)
-      break;
-    seen = w->pass;
-    g_mutex_unlock (&w->lock);
-    band_worker (w->runner);
-    g_mutex_lock (&w->lock);
-    if (--w->running == 0)
-      g_cond_signal (&w->done);
-  }
-  g_mutex_unlock (&w->lock);
-  return NULL;
-}
 
 NbReadoutWork *
 nb_readout_work_new (int threads)
@@ -187,17 +152,7 @@ nb_readout_work_new (int threads)
   NbReadoutWork *w = g_new0 (NbReadoutWork, 1);
   if (threads <= 0)
     threads = (int) g_get_num_processors ();
-  w->threads = CLAMP (threads, 1, 64);
-  g_mutex_init (&w->lock);
-  g_cond_init (&w->wake);
-  g_cond_init (&w->done);
-  for (int i = 1; i < w->threads; i++) {
-    /* a helper that cannot be created is not fatal: the others (and the
-     * caller's thread) take its bands */
-    GThread *t = g_thread_try_new ("nb-readout", helper_main, w, NULL);
-    if (t != NULL)
-      w->helpers[w->n_helpers++] = t;
-  }
+  w->workers = nb_workers_new ((guint) CLAMP (threads, 1, 64));
   return w;
 }
 
@@ -206,15 +161,7 @@ nb_readout_work_free (NbReadoutWork * w)
 {
   if (w == NULL)
     return;
-  g_mutex_lock (&w->lock);
-  w->quit = TRUE;
-  g_cond_broadcast (&w->wake);
-  g_mutex_unlock (&w->lock);
-  for (int i = 0; i < w->n_helpers; i++)
-    g_thread_join (w->helpers[i]);
-  g_mutex_clear (&w->lock);
-  g_cond_clear (&w->wake);
-  g_cond_clear (&w->done);
+  nb_workers_free (w->workers);
   g_free (w->rows_blurred);
   g_free (w->blurred);
   g_free (w);
@@ -230,33 +177,25 @@ typedef struct {
   int radius;
   NbCountsFormat format;
   void *out;
-  /* bands are handed out by an atomic counter */
-  gint next_band;
-  int band_rows, bands;
+  int band_rows, bands;         /* the current pass's bands of rows */
   GMutex lock;
   NbReadoutStats stats;
 } ReadoutJob;
 
 typedef void (*BandFunc) (ReadoutJob * job, int row0, int row1);
 
-struct _BandRunner {
+typedef struct {
   ReadoutJob *job;
   BandFunc func;
-};
+} BandRunner;
 
-static gpointer
-band_worker (gpointer data)
+static void
+band_task (gpointer data, guint band)
 {
   BandRunner *runner = data;
   ReadoutJob *job = runner->job;
-  for (;;) {
-    int band = g_atomic_int_add (&job->next_band, 1);
-    int row0 = band * job->band_rows;
-    if (band >= job->bands)
-      break;
-    runner->func (job, row0, MIN (row0 + job->band_rows, job->det->spixels));
-  }
-  return NULL;
+  int row0 = (int) band * job->band_rows;
+  runner->func (job, row0, MIN (row0 + job->band_rows, job->det->spixels));
 }
 
 /* @func over every band of rows, on the caller's thread and the work's
@@ -265,28 +204,11 @@ static void
 run_bands (NbReadoutWork * w, ReadoutJob * job, BandFunc func)
 {
   BandRunner runner = { job, func };
-  int helpers;
 
   /* small bands balance the load; 4 rows keep a PSF pass's reads local */
   job->band_rows = 4;
   job->bands = (job->det->spixels + job->band_rows - 1) / job->band_rows;
-  job->next_band = 0;
-  helpers = w->n_helpers;
-  if (helpers > 0) {
-    g_mutex_lock (&w->lock);
-    w->runner = &runner;
-    w->running = helpers;
-    w->pass++;
-    g_cond_broadcast (&w->wake);
-    g_mutex_unlock (&w->lock);
-  }
-  band_worker (&runner);
-  if (helpers > 0) {
-    g_mutex_lock (&w->lock);
-    while (w->running > 0)
-      g_cond_wait (&w->done, &w->lock);
-    g_mutex_unlock (&w->lock);
-  }
+  nb_workers_run (w->workers, (guint) job->bands, band_task, &runner);
 }
 
 static void

@@ -200,7 +200,7 @@ photon_rows (gpointer data, guint task)
   const PhotonJob *job = data;
   gsize r0, r1, w = (gsize) job->info->width;
 
-  gst_nb_parallel_part (job->info->height, job->tasks, task, &r0, &r1);
+  nb_workers_part (job->info->height, job->tasks, task, &r0, &r1);
   for (gsize i = r0 * w; i < r1 * w; i++) {
     double v = gst_nb_frame_read_f32 (job->src, i) * job->scale + job->adc;
     /* NaN photons read 0 */
@@ -213,7 +213,7 @@ static void
 run_on_pool (gpointer runner, guint n_tasks, NbCbfTaskFunc func,
     gpointer data)
 {
-  gst_nb_parallel_run (runner, n_tasks, func, data);
+  nb_workers_run (runner, n_tasks, func, data);
 }
 
 /* The photon frame @src as 32-bit counts, in the element's scratch. */
@@ -221,11 +221,11 @@ static const gint32 *
 photon_counts (GstNbCbfEnc * self, const GstNbFrameInfo * info,
     const guint8 * src, double scale, double adc, double cutoff)
 {
-  GstNbParallel *par = gst_nb_frame_enc_get_parallel (GST_NB_FRAME_ENC
+  NbWorkers *par = gst_nb_frame_enc_get_parallel (GST_NB_FRAME_ENC
       (self));
   gsize n = (gsize) info->width * info->height;
   PhotonJob job = { info, src, NULL, scale, adc, cutoff,
-    gst_nb_parallel_tasks_for (par, info->height, info->width)
+    nb_workers_tasks_for (par, info->height, info->width)
   };
 
   if (self->photon_counts_len != n) {
@@ -234,7 +234,7 @@ photon_counts (GstNbCbfEnc * self, const GstNbFrameInfo * info,
     self->photon_counts_len = n;
   }
   job.dst = self->photon_counts;
-  gst_nb_parallel_run (par, job.tasks, photon_rows, &job);
+  nb_workers_run (par, job.tasks, photon_rows, &job);
   return self->photon_counts;
 }
 
@@ -260,7 +260,7 @@ gst_nb_cbf_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
 {
   GstNbCbfEnc *self = GST_NB_CBF_ENC (enc);
   const GstStructure *meta = gst_nb_frame_meta_get (in);
-  GstNbParallel *par = gst_nb_frame_enc_get_parallel (enc);
+  NbWorkers *par = gst_nb_frame_enc_get_parallel (enc);
   GstBuffer *out = NULL;
   GstMapInfo src, dst;
   NbCbfHeader h;
@@ -307,7 +307,7 @@ gst_nb_cbf_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
       pixels = src.data;
       break;
   }
-  plan = nb_cbf_plan_new (&h, pixels, type, gst_nb_parallel_tasks_for (par,
+  plan = nb_cbf_plan_new (&h, pixels, type, nb_workers_tasks_for (par,
           info->height, info->width), run_on_pool, par, error);
   if (plan != NULL) {
     out = output_buffer (self, nb_cbf_plan_size (plan));

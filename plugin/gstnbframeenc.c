@@ -9,7 +9,7 @@ typedef struct
   GstPad *sinkpad, *srcpad;
   GstNbFrameInfo info;
   gboolean have_info;
-  GstNbParallel *parallel;      /* READY->PAUSED .. PAUSED->READY */
+  NbWorkers *parallel;      /* READY->PAUSED .. PAUSED->READY */
   GstBufferPool *pool;          /* output buffers of pool_size bytes */
   gsize pool_size;
 } GstNbFrameEncPrivate;
@@ -26,7 +26,7 @@ gst_nb_frame_enc_get_srcpad (GstNbFrameEnc * self)
   return PRIV (self)->srcpad;
 }
 
-GstNbParallel *
+NbWorkers *
 gst_nb_frame_enc_get_parallel (GstNbFrameEnc * self)
 {
   return PRIV (self)->parallel;
@@ -153,17 +153,17 @@ gst_nb_frame_enc_change_state (GstElement * element,
       return GST_STATE_CHANGE_FAILURE;
     }
     /* the threads live while the element streams: none per frame */
-    priv->parallel = gst_nb_parallel_new (threads);
+    priv->parallel = nb_workers_new (threads);
     GST_DEBUG_OBJECT (self, "%u threads", threads);
   }
   ret = GST_ELEMENT_CLASS (gst_nb_frame_enc_parent_class)->change_state
       (element, transition);
   if (ret == GST_STATE_CHANGE_FAILURE
       && transition == GST_STATE_CHANGE_READY_TO_PAUSED)
-    g_clear_pointer (&priv->parallel, gst_nb_parallel_free);
+    g_clear_pointer (&priv->parallel, nb_workers_free);
   if (transition == GST_STATE_CHANGE_PAUSED_TO_READY) {
     /* the pads are inactive: no frame is being converted */
-    g_clear_pointer (&priv->parallel, gst_nb_parallel_free);
+    g_clear_pointer (&priv->parallel, nb_workers_free);
     drop_pool (priv);
     PRIV (self)->have_info = FALSE;
     if (GST_NB_FRAME_ENC_GET_CLASS (self)->reset)

@@ -36,7 +36,7 @@ GstPad *gst_nb_frame_enc_get_srcpad (GstNbFrameEnc * self);
 
 /* The element's thread pool while it is PAUSED or PLAYING (NULL, i.e. the
  * calling thread only, otherwise): for the per-pixel loops of convert. */
-GstNbParallel *gst_nb_frame_enc_get_parallel (GstNbFrameEnc * self);
+NbWorkers *gst_nb_frame_enc_get_parallel (GstNbFrameEnc * self);
 
 /* An output buffer of @size bytes for convert, from a pool of recycled
  * buffers of that size: a frame-sized allocation of its own would be new

@@ -200,7 +200,7 @@ inverse_d_of_rows (gpointer data, guint task)
   gsize begin, end;
   double qmax = 0;
 
-  gst_nb_parallel_part (g->height, job->tasks, task, &begin, &end);
+  nb_workers_part (g->height, job->tasks, task, &begin, &end);
   for (gsize s = begin; s < end; s++)
     for (int f = 0; f < g->width; f++) {
       gsize i = s * g->width + f;
@@ -217,7 +217,7 @@ shells_of_rows (gpointer data, guint task)
   const GstNbRadialGeometry *g = job->g;
   gsize begin, end;
 
-  gst_nb_parallel_part (g->height, job->tasks, task, &begin, &end);
+  nb_workers_part (g->height, job->tasks, task, &begin, &end);
   for (gsize i = begin * g->width; i < end * g->width; i++) {
     int b = job->qmax_all > 0 ? (int) (job->q[i] / job->qmax_all * g->bins)
         : 0;
@@ -231,10 +231,10 @@ shells_of_rows (gpointer data, guint task)
 static void
 build_shell_map (GstNbRadial * self, const GstNbRadialGeometry * g)
 {
-  GstNbParallel *par = gst_nb_frame_enc_get_parallel (GST_NB_FRAME_ENC
+  NbWorkers *par = gst_nb_frame_enc_get_parallel (GST_NB_FRAME_ENC
       (self));
   gsize n = (gsize) g->width * g->height;
-  ShellMapJob job = { g, gst_nb_parallel_tasks_for (par, g->height,
+  ShellMapJob job = { g, nb_workers_tasks_for (par, g->height,
         g->width)
   };
   double qmax = 0;
@@ -248,7 +248,7 @@ build_shell_map (GstNbRadial * self, const GstNbRadialGeometry * g)
   }
   job.q = g_new (double, n);
   job.qmax = g_new (double, job.tasks);
-  gst_nb_parallel_run (par, job.tasks, inverse_d_of_rows, &job);
+  nb_workers_run (par, job.tasks, inverse_d_of_rows, &job);
   /* a maximum does not depend on the order */
   for (guint t = 0; t < job.tasks; t++)
     qmax = MAX (qmax, job.qmax[t]);
@@ -256,7 +256,7 @@ build_shell_map (GstNbRadial * self, const GstNbRadialGeometry * g)
   self->shell_of_pixel = g_new (gint, n);
   job.qmax_all = qmax;
   job.shell = self->shell_of_pixel;
-  gst_nb_parallel_run (par, job.tasks, shells_of_rows, &job);
+  nb_workers_run (par, job.tasks, shells_of_rows, &job);
   self->qmax = qmax;
   self->geometry = *g;
   g_free (job.q);
@@ -304,7 +304,7 @@ sum_band (gpointer data, guint band)
   guint64 *count = job->count + (gsize) band * job->bins;
   gsize row_begin, row_end, begin, end;
 
-  gst_nb_parallel_part (job->info->height, job->bands, band, &row_begin,
+  nb_workers_part (job->info->height, job->bands, band, &row_begin,
       &row_end);
   begin = row_begin * job->info->width;
   end = row_end * job->info->width;
@@ -347,7 +347,7 @@ shell_means (GstNbRadial * self, const GstNbFrameInfo * info,
 
   job.sum = g_new (double, (gsize) job.bands * bins);
   job.count = g_new (guint64, (gsize) job.bands * bins);
-  gst_nb_parallel_run (gst_nb_frame_enc_get_parallel (GST_NB_FRAME_ENC
+  nb_workers_run (gst_nb_frame_enc_get_parallel (GST_NB_FRAME_ENC
           (self)), job.bands, sum_band, &job);
   for (int b = 0; b < bins; b++) {
     double sum = 0;

@@ -107,7 +107,7 @@ task_pixels (const GstNbFrameInfo * info, guint tasks, guint task,
 {
   gsize row_begin, row_end;
 
-  gst_nb_parallel_part (info->height, tasks, task, &row_begin, &row_end);
+  nb_workers_part (info->height, tasks, task, &row_begin, &row_end);
   *begin = row_begin * info->width;
   *end = row_end * info->width;
 }
@@ -135,16 +135,16 @@ max_of_rows (gpointer data, guint task)
 
 /* nanoBragg's automatic scale for @src: its maximum becomes 55000. */
 static double
-automatic_scale (GstNbParallel * par, const GstNbFrameInfo * info,
+automatic_scale (NbWorkers * par, const GstNbFrameInfo * info,
     const guint8 * src)
 {
-  MaxJob job = { info, src, gst_nb_parallel_tasks_for (par, info->height,
+  MaxJob job = { info, src, nb_workers_tasks_for (par, info->height,
         info->width)
   };
   double max = 0.0;
 
   job.max = g_new (double, job.tasks);
-  gst_nb_parallel_run (par, job.tasks, max_of_rows, &job);
+  nb_workers_run (par, job.tasks, max_of_rows, &job);
   /* the maximum does not depend on the order */
   for (guint t = 0; t < job.tasks; t++)
     max = MAX (max, job.max[t]);
@@ -259,11 +259,11 @@ gst_nb_smv_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   h.scale = automatic ? scale : 0.0;
   nb_smv_format_header (&h, (char *) dst.data);
   {
-    GstNbParallel *par = gst_nb_frame_enc_get_parallel (enc);
+    NbWorkers *par = gst_nb_frame_enc_get_parallel (enc);
     PixelJob job = { info, src.data, dst.data + header_bytes, scale, adc,
-      gst_nb_parallel_tasks_for (par, info->height, info->width)
+      nb_workers_tasks_for (par, info->height, info->width)
     };
-    gst_nb_parallel_run (par, job.tasks, convert_rows, &job);
+    nb_workers_run (par, job.tasks, convert_rows, &job);
   }
   gst_buffer_unmap (out, &dst);
   gst_buffer_unmap (in, &src);

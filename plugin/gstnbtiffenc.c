@@ -219,7 +219,7 @@ convert_rows (gpointer data, guint task)
   const GstNbFrameInfo *info = job->info;
   gsize row_begin, row_end, begin, end;
 
-  gst_nb_parallel_part (info->height, job->tasks, task, &row_begin,
+  nb_workers_part (info->height, job->tasks, task, &row_begin,
       &row_end);
   begin = row_begin * info->width;
   end = row_end * info->width;
@@ -311,7 +311,7 @@ gst_nb_tiff_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
     GstBuffer * in, GError ** error)
 {
   GstNbTiffEnc *self = GST_NB_TIFF_ENC (enc);
-  GstNbParallel *par = gst_nb_frame_enc_get_parallel (enc);
+  NbWorkers *par = gst_nb_frame_enc_get_parallel (enc);
   GstNbTiffSample fmt;
   MemFile mf = { NULL, 0, FALSE, 0, 0 };
   GstBuffer *out;
@@ -343,9 +343,9 @@ gst_nb_tiff_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   gst_buffer_map (in, &map, GST_MAP_READ);
   {
     StripJob job = { info, fmt, map.data, strip,
-      gst_nb_parallel_tasks_for (par, info->height, info->width)
+      nb_workers_tasks_for (par, info->height, info->width)
     };
-    gst_nb_parallel_run (par, job.tasks, convert_rows, &job);
+    nb_workers_run (par, job.tasks, convert_rows, &job);
   }
   gst_buffer_unmap (in, &map);
 

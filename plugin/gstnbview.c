@@ -177,7 +177,7 @@ sample_part (gpointer data, guint task)
   SampleJob *job = data;
   gsize begin, end, masked = 0;
 
-  gst_nb_parallel_part (job->samples, job->tasks, task, &begin, &end);
+  nb_workers_part (job->samples, job->tasks, task, &begin, &end);
   for (gsize k = begin; k < end; k++) {
     gsize i = k * job->stride;
     if (gst_nb_frame_masked (job->info, job->data, i)) {
@@ -204,7 +204,7 @@ percentile_range (GstNbView * self, const guint8 * data, double lo_pc,
   gsize stride = MAX ((gsize) 1, n / 262144), m = (n + stride - 1) / stride;
   /* strided reads: one part per thread */
   SampleJob job = { info, data, stride, m,
-    gst_nb_parallel_get_threads (self->parallel)
+    nb_workers_get_threads (self->parallel)
   };
   gsize k = m;
 
@@ -217,7 +217,7 @@ percentile_range (GstNbView * self, const guint8 * data, double lo_pc,
   }
   job.keys = self->keys;
   job.masked = g_new (gsize, job.tasks);
-  gst_nb_parallel_run (self->parallel, job.tasks, sample_part, &job);
+  nb_workers_run (self->parallel, job.tasks, sample_part, &job);
   for (guint t = 0; t < job.tasks; t++)
     k -= job.masked[t];
   g_free (job.masked);
@@ -297,7 +297,7 @@ fill_table_part (gpointer data, guint task)
   const LevelTable *t = job->table;
   gsize begin, end;
 
-  gst_nb_parallel_part (t->last - t->first + 1, job->tasks, task, &begin,
+  nb_workers_part (t->last - t->first + 1, job->tasks, task, &begin,
       &end);
   for (gsize j = begin; j < end; j++)
     job->fill[j] = view_quantize (view_shade (view_ratio (t->first + j,
@@ -510,7 +510,7 @@ find_thresholds (gpointer data, guint task)
   gsize begin, end;
   gboolean ok = TRUE;
 
-  gst_nb_parallel_part (steps->n, job->tasks, task, &begin, &end);
+  nb_workers_part (steps->n, job->tasks, task, &begin, &end);
   for (gsize t = begin; t < end; t++) {
     guint j = (guint) t + 1;
     guint32 lo = KEY_MINUS_INF, hi = KEY_PLUS_INF;
@@ -541,14 +541,14 @@ static gboolean
 make_photon_steps (GstNbView * self, MapJob * map, PhotonSteps * steps)
 {
   StepsJob job = { map, steps, photon_rank (map, float_of_key
-          (KEY_MINUS_INF)), gst_nb_parallel_get_threads (self->parallel)
+          (KEY_MINUS_INF)), nb_workers_get_threads (self->parallel)
   };
   gboolean ok = TRUE;
   guint t = 0;
 
   steps->n = photon_rank (map, float_of_key (KEY_PLUS_INF));
   job.monotonic = g_new (gboolean, job.tasks);
-  gst_nb_parallel_run (self->parallel, job.tasks, find_thresholds, &job);
+  nb_workers_run (self->parallel, job.tasks, find_thresholds, &job);
   for (guint i = 0; i < job.tasks; i++)
     ok = ok && job.monotonic[i];
   g_free (job.monotonic);
@@ -604,7 +604,7 @@ map_rows (gpointer data, guint task)
   const LevelTable *t = job->table;
   gsize row_begin, row_end, begin, end;
 
-  gst_nb_parallel_part (info->height, job->tasks, task, &row_begin,
+  nb_workers_part (info->height, job->tasks, task, &row_begin,
       &row_end);
   begin = row_begin * info->width;
   end = row_end * info->width;
@@ -733,7 +733,7 @@ gst_nb_view_start (GstBaseTransform * trans)
     return FALSE;
   }
   /* the threads live while the element streams: none per frame */
-  self->parallel = gst_nb_parallel_new (threads);
+  self->parallel = nb_workers_new (threads);
   self->hist = g_new (guint32, GST_NB_RANK_BINS);
   GST_DEBUG_OBJECT (self, "%u threads", threads);
   return TRUE;
@@ -744,7 +744,7 @@ gst_nb_view_stop (GstBaseTransform * trans)
 {
   GstNbView *self = GST_NB_VIEW (trans);
 
-  g_clear_pointer (&self->parallel, gst_nb_parallel_free);
+  g_clear_pointer (&self->parallel, nb_workers_free);
   g_clear_pointer (&self->hist, g_free);
   g_clear_pointer (&self->keys, g_free);
   g_clear_pointer (&self->scratch, g_free);
@@ -788,9 +788,9 @@ gst_nb_view_transform (GstBaseTransform * trans, GstBuffer * inbuf,
   job.lo = lo;
   job.span = hi > lo ? hi - lo : 1.0;
   if (make_level_table (&job, &table, n)) {
-    job.tasks = gst_nb_parallel_tasks_for (self->parallel,
+    job.tasks = nb_workers_tasks_for (self->parallel,
         table.last - table.first + 1, 1);
-    gst_nb_parallel_run (self->parallel, job.tasks, fill_table_part, &job);
+    nb_workers_run (self->parallel, job.tasks, fill_table_part, &job);
   }
   if (self->in.format == GST_NB_FRAME_F32 && !job.out16
       && n >= STEP_BUCKETS) {
@@ -798,9 +798,9 @@ gst_nb_view_transform (GstBaseTransform * trans, GstBuffer * inbuf,
     steps = g_new (PhotonSteps, 1);
     make_photon_steps (self, &job, steps);
   }
-  job.tasks = gst_nb_parallel_tasks_for (self->parallel, self->in.height,
+  job.tasks = nb_workers_tasks_for (self->parallel, self->in.height,
       self->in.width);
-  gst_nb_parallel_run (self->parallel, job.tasks, map_rows, &job);
+  nb_workers_run (self->parallel, job.tasks, map_rows, &job);
   g_free (steps);
   if (job.table)
     g_free (table.level);

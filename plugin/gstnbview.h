@@ -31,7 +31,7 @@ struct _GstNbView
   GstNbFrameInfo in;
   gboolean out16;
   /* start .. stop */
-  GstNbParallel *parallel;
+  NbWorkers *parallel;
   guint32 *hist;                /* GST_NB_RANK_BINS: percentile selection */
   guint64 *keys, *scratch;      /* samples of them */
   gsize samples;
