@@ -377,6 +377,29 @@ dim_lanes8 (const uint32_t * words, const float *photons)
 }
 #endif
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* The noiseless counts of 8 pixels, as nb_readout_finish forms them for
+ * a readout of gain and offset alone: photons x gain + offset (multiply,
+ * then add), 0 for values that are not > 0 (NaN too: max_pd returns its
+ * second operand then), rounded, then the cutoff (whole, so clipping
+ * after rounding is the same as before). */
+__attribute__ ((target ("avx2")))
+static void
+plain_lanes8 (const float *photons, double gain, double adc, double cutoff,
+    double out[8])
+{
+  for (int h = 0; h < 2; h++) {
+    __m256d p = _mm256_cvtps_pd (_mm_loadu_ps (photons + 4 * h));
+    __m256d c = _mm256_add_pd (_mm256_mul_pd (p, _mm256_set1_pd (gain)),
+        _mm256_set1_pd (adc));
+    c = _mm256_max_pd (c, _mm256_setzero_pd ());
+    c = _mm256_floor_pd (_mm256_add_pd (c, _mm256_set1_pd (0.5)));
+    c = _mm256_min_pd (c, _mm256_set1_pd (cutoff));
+    _mm256_storeu_pd (out + 4 * h, c);
+  }
+}
+#endif
+
 /* The pixels [@i, @i + @n) of row @s, from column @f, whose shared blocks
  * start at pair @first_pair: 8 at a time through dim_lanes8 where the
  * readout has nothing but Poisson noise, gain and offset and the pixels
@@ -393,7 +416,8 @@ counts_span (ReadoutJob * job, int s, int f, gsize i, int n,
   int k = 0;
 
 #if defined(__x86_64__) && defined(__GNUC__)
-  vector = r->poisson && r->calibration_error == 0.0 && r->read_noise == 0.0
+  /* gain and offset, with or without Poisson noise, on unmasked rows */
+  vector = r->calibration_error == 0.0 && r->read_noise == 0.0
       && r->adc_offset < r->cutoff && d->mask == NULL
       && s >= d->roi_ymin && s <= d->roi_ymax
       && __builtin_cpu_supports ("avx2");
@@ -405,6 +429,15 @@ counts_span (ReadoutJob * job, int s, int f, gsize i, int n,
 #if defined(__x86_64__) && defined(__GNUC__)
     if (vector && k + 8 <= n && f + k >= d->roi_xmin
         && f + k + 7 <= d->roi_xmax) {
+      if (!r->poisson) {
+        double c[8];
+        plain_lanes8 (job->photons + i + k, r->gain, r->adc_offset,
+            r->cutoff, c);
+        for (int l = 0; l < 8; l++)
+          store_count (job, i + k + l, c[l], local);
+        k += 8;
+        continue;
+      }
       dim = dim_lanes8 (words + 2 * (i + k - 2 * first_pair),
           job->photons + i + k);
       lanes = 8;                /* the group is done, dim or not */

@@ -317,9 +317,11 @@ test_shared_blocks_match_scalar (void)
 }
 
 /* The frame readout (shared blocks, the 8-lane dim test, the inline dim
- * path) gives every pixel what the plain per-pixel function gives it:
- * odd widths, a ROI cutting through the 8-pixel groups, dim, medium and
- * bright pixels, and with read noise (the per-pixel path only). */
+ * path, the 8-lane noiseless conversion) gives every pixel what the plain
+ * per-pixel function gives it: odd widths, a ROI cutting through the
+ * 8-pixel groups, dim, medium and bright pixels, with read noise (the
+ * per-pixel path only), and noiseless with NaN, negative and saturating
+ * photons. */
 static void
 test_frame_equals_per_pixel (void)
 {
@@ -344,9 +346,18 @@ test_frame_equals_per_pixel (void)
   r.adc_offset = 7.4;
   r.gain = 1.5;
   r.seed = 555;
-  for (int pass = 0; pass < 2; pass++) {
-    if (pass == 1)
-      r.read_noise = 0.9;
+  for (int pass = 0; pass < 4; pass++) {
+    /* Poisson; with read noise; noiseless; noiseless with NaN, negative
+     * and saturating photons */
+    r.read_noise = pass == 1 ? 0.9 : 0.0;
+    r.poisson = pass < 2;
+    if (pass == 3) {
+      r.cutoff = 3000;
+      photons[400] = NAN;
+      photons[401] = -5.0f;
+      photons[402] = 1e9f;
+      photons[403] = 2000.0f;
+    }
     nb_readout_frame (w, &r, &d, 4, photons, NB_COUNTS_S32, got, NULL);
     for (int s = 0; s < 67; s++)
       for (int f = 0; f < 301; f++) {
