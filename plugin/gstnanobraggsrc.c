@@ -533,7 +533,6 @@ gst_nanobragg_src_stop (GstNanoBraggSrc * self)
   memset (&self->params, 0, sizeof (self->params));
   g_clear_pointer (&self->scratch, g_free);
   g_clear_pointer (&self->counts, g_free);
-  g_clear_pointer (&self->readout_work, nb_readout_work_free);
   self->readout_ready = FALSE;
   if (self->trace_coords) {
     g_array_free (self->trace_coords, TRUE);
@@ -1432,19 +1431,19 @@ start_readout (GstNanoBraggSrc * self, gint64 frame, GError ** error)
       " on the host" : " on its device");
   if (have_frame0 && frame == 0) {
     GstMapInfo map;
+    NbReadoutWork *work;
     buf = acquire_frame_buffer (self, error);
     if (buf == NULL)
       return NULL;
-    if (self->readout_work == NULL)
-      self->readout_work = nb_readout_work_new (self->params.num_threads);
-    gst_buffer_map (buf, &map, GST_MAP_WRITE);
-    nb_readout_frame (self->readout_work, &self->readout, &m->det, 0,
-        self->scratch, counts_format (self), map.data, NULL);
-    to_little_endian (map.data, (gsize) m->det.fpixels * m->det.spixels,
-        counts_format (self) == NB_COUNTS_S32 ? 4 : 2);
-    gst_buffer_unmap (buf, &map);
     /* needed for this one frame only */
-    g_clear_pointer (&self->readout_work, nb_readout_work_free);
+    work = nb_readout_work_new (self->params.num_threads);
+    gst_buffer_map (buf, &map, GST_MAP_WRITE);
+    nb_readout_frame (work, &self->readout, &m->det, 0, self->scratch,
+        counts_format (self), map.data, NULL);
+    to_little_endian (map.data, (gsize) m->det.fpixels * m->det.spixels,
+        nb_backend_pixel_bytes (self->backend));
+    gst_buffer_unmap (buf, &map);
+    nb_readout_work_free (work);
   }
   return buf;
 }

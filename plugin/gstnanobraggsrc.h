@@ -68,7 +68,6 @@ struct _GstNanoBraggSrc
   GstNbSrcFormat frame_format;        /* negotiated src format */
   gboolean readout_ready;       /* the backend reads frames out as counts */
   NbReadout readout;            /* ... with these parameters */
-  NbReadoutWork *readout_work;  /* frame 0 read out on the host (scale=0) */
   gboolean started;             /* stream-start/caps sent */
   gboolean need_segment;
   GstSegment segment;           /* TIME */
