@@ -234,3 +234,17 @@ golden_run_cli (const char *dir, const char *args)
   g_free (line);
   return out;
 }
+
+NbDetector
+golden_plain_detector (int width, int height)
+{
+  NbDetector d;
+  memset (&d, 0, sizeof (d));
+  d.fpixels = width;
+  d.spixels = height;
+  d.roi_xmin = 0;
+  d.roi_xmax = width - 1;
+  d.roi_ymin = 0;
+  d.roi_ymax = height - 1;
+  return d;
+}

@@ -57,6 +57,10 @@ extern const char *const golden_cases[GOLDEN_N_CASES];
  * golden cases (the case name is the test data). */
 void golden_add_case_tests (const char *prefix, guint n, GTestDataFunc func);
 
+/* A @width x @height detector with nothing masked (the whole frame is
+ * the ROI, no mask), for readout tests that need no geometry. */
+NbDetector golden_plain_detector (int width, int height);
+
 /* Runs the CLI ($NB_CLI) in @dir with @args (a shell-quoted line); fails
  * the test unless it exits 0.  Returns its stdout (free it). */
 gchar *golden_run_cli (const char *dir, const char *args);

@@ -1261,17 +1261,12 @@ static void *
 expected_counts (GstSample * photons, const NbReadout * r, guint32 frame,
     NbCountsFormat format)
 {
-  NbDetector d;
+  NbDetector d = golden_plain_detector (48, 40);
   GstMapInfo map;
   GstBuffer *b = gst_sample_get_buffer (photons);
   NbReadoutWork *w = nb_readout_work_new (1);
   void *out = g_malloc (48 * 40 * 4);
 
-  memset (&d, 0, sizeof (d));
-  d.fpixels = 48;
-  d.spixels = 40;
-  d.roi_xmax = 47;
-  d.roi_ymax = 39;
   gst_buffer_map (b, &map, GST_MAP_READ);
   g_assert_cmpuint (map.size, ==, 48 * 40 * sizeof (float));
   nb_readout_frame (w, r, &d, frame, (const float *) map.data, format, out,

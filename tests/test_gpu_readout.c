@@ -92,9 +92,7 @@ test_every_poisson_regime (void)
   float *photons = g_new (float, n);
   NbReadout r;
 
-  memset (&d, 0, sizeof (d));
-  d.fpixels = d.spixels = 1024;
-  d.roi_xmax = d.roi_ymax = 1023;
+  d = golden_plain_detector (1024, 1024);
   for (gsize i = 0; i < n; i++)
     photons[i] = (float) pow (10.0, -3.0 + 15.0 * i / n);
   nb_readout_init_defaults (&r);

@@ -9,20 +9,6 @@
 #include <math.h>
 #include <string.h>
 
-static NbDetector
-make_detector (int width, int height)
-{
-  NbDetector d;
-  memset (&d, 0, sizeof (d));
-  d.fpixels = width;
-  d.spixels = height;
-  d.roi_xmin = 0;
-  d.roi_xmax = width - 1;
-  d.roi_ymin = 0;
-  d.roi_ymax = height - 1;
-  return d;
-}
-
 static float *
 constant_frame (const NbDetector * d, float photons)
 {
@@ -36,7 +22,7 @@ constant_frame (const NbDetector * d, float photons)
 static void
 test_noiseless_counts (void)
 {
-  NbDetector d = make_detector (37, 23);
+  NbDetector d = golden_plain_detector (37, 23);
   gsize n = 37 * 23;
   float *photons = g_new (float, n);
   gint32 *counts = g_new (gint32, n);
@@ -81,7 +67,7 @@ moments_s32 (const gint32 * c, gsize n, double *mean, double *var)
 static void
 test_poisson_and_read_noise (void)
 {
-  NbDetector d = make_detector (512, 512);
+  NbDetector d = golden_plain_detector (512, 512);
   gsize n = 512 * 512;
   float *photons = constant_frame (&d, 30.0f);
   gint32 *c = g_new (gint32, n);
@@ -118,7 +104,7 @@ test_poisson_and_read_noise (void)
 static void
 test_frames_and_seeds_differ (void)
 {
-  NbDetector d = make_detector (64, 64);
+  NbDetector d = golden_plain_detector (64, 64);
   gsize n = 64 * 64;
   float *photons = constant_frame (&d, 500.0f);
   gint32 *a = g_new (gint32, n), *b = g_new (gint32, n);
@@ -149,7 +135,7 @@ test_frames_and_seeds_differ (void)
 static void
 test_calibration_map_is_static (void)
 {
-  NbDetector d = make_detector (256, 256);
+  NbDetector d = golden_plain_detector (256, 256);
   gsize n = 256 * 256;
   float *photons = constant_frame (&d, 10000.0f);
   gint32 *a = g_new (gint32, n), *b = g_new (gint32, n);
@@ -182,7 +168,7 @@ test_calibration_map_is_static (void)
 static void
 test_psf_width_and_photons (void)
 {
-  NbDetector d = make_detector (101, 81);
+  NbDetector d = golden_plain_detector (101, 81);
   gsize n = 101 * 81;
   float *photons = constant_frame (&d, 0.0f);
   gint32 *c = g_new (gint32, n);
@@ -221,7 +207,7 @@ test_psf_width_and_photons (void)
 static void
 test_saturation_and_mask (void)
 {
-  NbDetector d = make_detector (20, 10);
+  NbDetector d = golden_plain_detector (20, 10);
   gsize n = 200;
   float *photons = constant_frame (&d, 50.0f);
   gint32 *c = g_new (gint32, n);
@@ -263,7 +249,7 @@ test_saturation_and_mask (void)
 static void
 test_thread_count_independence (void)
 {
-  NbDetector d = make_detector (300, 211);
+  NbDetector d = golden_plain_detector (300, 211);
   gsize n = 300 * 211;
   float *photons = g_new (float, n);
   gint32 *a = g_new (gint32, n), *b = g_new (gint32, n);
@@ -325,7 +311,7 @@ test_shared_blocks_match_scalar (void)
 static void
 test_frame_equals_per_pixel (void)
 {
-  NbDetector d = make_detector (301, 67);
+  NbDetector d = golden_plain_detector (301, 67);
   gsize n = 301 * 67;
   float *photons = g_new (float, n);
   gint32 *got = g_new (gint32, n);
