@@ -22,22 +22,7 @@
 #include <stdio.h>
 #include <string.h>
 
-typedef struct
-{
-  int frames;                   /* buffers seen */
-  gint64 first, last;           /* monotonic time of the first / last */
-} Count;
-
-static void
-on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
-{
-  Count *c = data;
-  gint64 now = g_get_monotonic_time ();
-  (void) sink, (void) buf, (void) pad;
-  if (c->frames++ == 0)
-    c->first = now;
-  c->last = now;
-}
+#include "nb_bench_count.h"
 
 /* Photons of pixel (f, s) (before the format's conversion). */
 static void

@@ -19,21 +19,7 @@
 #include <glib/gstdio.h>
 #include <stdio.h>
 
-typedef struct {
-  int frames;                   /* buffers seen */
-  gint64 first, last;           /* monotonic time of the first / last */
-} Count;
-
-static void
-on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
-{
-  Count *c = data;
-  gint64 now = g_get_monotonic_time ();
-  (void) sink, (void) buf, (void) pad;
-  if (c->frames++ == 0)
-    c->first = now;
-  c->last = now;
-}
+#include "nb_bench_count.h"
 
 int
 main (int argc, char **argv)
