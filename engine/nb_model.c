@@ -191,11 +191,17 @@ nb_model_free (NbModel * m)
 }
 
 double
-nb_model_frame_phi (const NbModel * m, gint64 index)
+nb_model_frame_phi_deg (const NbModel * m, gint64 index)
 {
   const double RTD = 180.0 * M_1_PI;
+  double osc_deg = m->params.osc >= 0 ? m->params.osc : m->osc * RTD;
+  return m->params.phi + (double) index * osc_deg;
+}
+
+double
+nb_model_frame_phi (const NbModel * m, gint64 index)
+{
   /* in degrees first, so that frame i is bit-identical to a run with
    * -phi (phi + i * osc) */
-  double osc_deg = m->params.osc >= 0 ? m->params.osc : m->osc * RTD;
-  return (m->params.phi + (double) index * osc_deg) / RTD;
+  return nb_model_frame_phi_deg (m, index) / (180.0 * M_1_PI);
 }

@@ -107,6 +107,9 @@ void nb_model_free (NbModel * model);
 
 /* Spindle start of frame @index of a series: phi0 + index * osc (rad). */
 double nb_model_frame_phi (const NbModel * model, gint64 index);
+/* The same in degrees, as the user gave it: -phi + index * -osc (exactly
+ * -phi for frame 0), for headers and meta. */
+double nb_model_frame_phi_deg (const NbModel * model, gint64 index);
 
 /* ---- the pieces, one file each ---- */
 gboolean nb_detector_init (NbDetector * det, const NbParams * p,

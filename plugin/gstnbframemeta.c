@@ -48,8 +48,7 @@ void
 gst_nb_frame_meta_add (GstBuffer * buffer, const NbModel * m, gint64 frame,
     double scale, double adc_offset)
 {
-  const double RTD = 180.0 * M_1_PI;
-  double phi = nb_model_frame_phi (m, frame) * RTD;
+  double phi = nb_model_frame_phi_deg (m, frame);
   GstCustomMeta *meta;
   GstStructure *s;
   NbSmvHeader h;

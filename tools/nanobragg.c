@@ -46,48 +46,159 @@ check_writable (const char *flag, const char *path, GError ** error)
   return ok;
 }
 
-/* The -noisefile of -noise_rng counter: the engine's readout of frame 0
- * (a CLI run is one frame) on the photons already rendered.  On the host:
+/* The -noisefile of -noise_rng counter: the engine's readout of @frame
+ * on the photons already rendered.  On the host:
  * the CLI needs the photons here anyway (-floatfile, -intfile, the
  * statistics), and the counts are the bits a device readout would give
  * (nb_readout_pixel.h), so a second, device-side render would only cost. */
 static void
 counter_noise_image (const NbModel * m, const NbReadout * readout,
-    int threads, const float *image, guint16 * counts)
+    int threads, gint64 frame, const float *image, guint16 * counts)
 {
   NbReadoutWork *work = nb_readout_work_new (threads);
   NbReadoutStats st;
 
-  nb_readout_frame (work, readout, &m->det, 0, image, NB_COUNTS_U16, counts,
-      &st);
+  nb_readout_frame (work, readout, &m->det, frame, image, NB_COUNTS_U16,
+      counts, &st);
   nb_readout_work_free (work);
-  printf ("%.0f counts on noise image (counter readout, frame 0; %"
-      G_GINT64_FORMAT " overloads, %" G_GINT64_FORMAT " masked pixels)\n",
-      st.total, st.overloads, st.masked);
+  printf ("%.0f counts on noise image (counter readout, frame %"
+      G_GINT64_FORMAT "; %" G_GINT64_FORMAT " overloads, %" G_GINT64_FORMAT
+      " masked pixels)\n", st.total, frame, st.overloads, st.masked);
 }
 
-/* Takes "-cbffile NAME" (the last one wins, as for nanoBragg's file
- * flags) off @argv, which keeps the other flags in order; the engine's
- * flag parser refuses -cbffile, which only the CLI writes. */
+/* The flags only this program takes, off the engine's flag parser (which
+ * refuses them): -cbffile NAME and -frames FIRST:COUNT.  The last one of
+ * each wins, as for nanoBragg's file flags; the other flags keep their
+ * order. */
+typedef struct {
+  const char *cbf_file;         /* NULL: no CBF */
+  gboolean series;              /* -frames given: file names get numbers */
+  gint64 first, count;          /* frames first .. first + count - 1 */
+} CliFlags;
+
+/* "FIRST:COUNT", FIRST >= 0, COUNT >= 1, plain decimal integers. */
 static gboolean
-take_cbffile (int *argc, char **argv, char **cbf_file, GError ** error)
+parse_frames (const char *text, CliFlags * f, GError ** error)
+{
+  gchar **parts = g_strsplit (text, ":", -1);
+  gint64 v[2];
+  gboolean ok = g_strv_length (parts) == 2;
+
+  for (int i = 0; ok && i < 2; i++) {
+    guint64 u;
+    /* file numbers (frame + 1) are printed as int */
+    ok = g_ascii_string_to_unsigned (parts[i], 10, 0, G_MAXINT / 2, &u,
+        NULL);
+    v[i] = (gint64) u;
+  }
+  g_strfreev (parts);
+  if (!ok || v[1] < 1) {
+    g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT, "-frames: \"%s\" is "
+        "not FIRST:COUNT (FIRST >= 0 the first frame, COUNT >= 1 frames, "
+        "e.g. 0:90)", text);
+    return FALSE;
+  }
+  f->series = TRUE;
+  f->first = v[0];
+  f->count = v[1];
+  return TRUE;
+}
+
+static gboolean
+take_cli_flags (int *argc, char **argv, CliFlags * f, GError ** error)
 {
   int out = 1;
 
   for (int i = 1; i < *argc; i++) {
-    if (strcmp (argv[i], "-cbffile") != 0) {
+    gboolean cbf = strcmp (argv[i], "-cbffile") == 0;
+    gboolean frames = strcmp (argv[i], "-frames") == 0;
+
+    if (!cbf && !frames) {
       argv[out++] = argv[i];
       continue;
     }
     if (i + 1 >= *argc) {
-      g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT,
-          "-cbffile: needs 1 value (a file name)");
+      g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT, "%s: needs 1 value "
+          "(%s)", argv[i], cbf ? "a file name" : "FIRST:COUNT");
       return FALSE;
     }
-    *cbf_file = argv[++i];
+    if (cbf)
+      f->cbf_file = argv[++i];
+    else if (!parse_frames (argv[++i], f, error))
+      return FALSE;
   }
   *argc = out;
   return TRUE;
+}
+
+/* Where the printf integer conversion of a series file name is: the one
+ * "%d" / "%Nd" / "%0Nd" in @name ("%%" is a literal %).  -1 when there is
+ * none; -2 when there are several or another conversion. */
+static int
+number_conversion (const char *name)
+{
+  int at = -1;
+
+  for (const char *c = name; *c; c++) {
+    const char *d;
+    if (*c != '%')
+      continue;
+    if (c[1] == '%') {
+      c++;
+      continue;
+    }
+    for (d = c + 1; g_ascii_isdigit (*d); d++);
+    if (*d != 'd' || at != -1)
+      return -2;
+    at = (int) (c - name);
+    c = d;
+  }
+  return at;
+}
+
+/* Refuses a series file name with a % conversion other than one %d. */
+static gboolean
+check_frame_file_name (const CliFlags * f, const char *flag,
+    const char *name, GError ** error)
+{
+  if (!f->series || name == NULL || number_conversion (name) != -2)
+    return TRUE;
+  g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT, "%s: \"%s\": a file "
+      "name of -frames takes one %%d (or %%05d) for the frame number, no "
+      "other %% conversion (%%%% for a literal %%)", flag, name);
+  return FALSE;
+}
+
+/* The file name of frame @frame of a series (the 1-based number, as
+ * multifilesink index=1 numbers an element's files): @name's own %d
+ * conversion filled in, else "_NNNNN" put before the extension.  Without
+ * -frames the name as given. */
+static gchar *
+frame_file_name (const CliFlags * f, const char *name, gint64 frame)
+{
+  const char *base, *dot;
+  int conv;
+
+  if (!f->series)
+    return g_strdup (name);
+  conv = number_conversion (name);
+  if (conv >= 0) {
+    gchar *out;
+    /* @name holds one integer conversion and literal %% only
+     * (check_frame_file_name) */
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wformat-nonliteral"
+    out = g_strdup_printf (name, (int) (frame + 1));
+#pragma GCC diagnostic pop
+    return out;
+  }
+  base = strrchr (name, '/');
+  base = base ? base + 1 : name;
+  dot = strrchr (base, '.');
+  if (dot == NULL || dot == base)
+    return g_strdup_printf ("%s_%05" G_GINT64_FORMAT, name, frame + 1);
+  return g_strdup_printf ("%.*s_%05" G_GINT64_FORMAT "%s", (int) (dot - name),
+      name, frame + 1, dot);
 }
 
 /* The readout of -cbffile: with noise (the default) nanoBragg's noise
@@ -114,15 +225,15 @@ static const char *const cbf_readout_names[NB_READOUT_N_FIELDS] = {
   [NB_READOUT_FIELD_CUTOFF] = "-count_cutoff",
 };
 
-/* The CBF header of frame 0 of @m. */
+/* The CBF header of @frame of @m. */
 static void
 cbf_header (const NbModel * m, const NbParams * p, const NbReadout * r,
-    NbCbfHeader * h)
+    gint64 frame, NbCbfHeader * h)
 {
   const NbDetector *d = &m->det;
   NbSmvHeader smv;
 
-  nb_image_smv_header (m, p->phi, &smv);
+  nb_image_smv_header (m, nb_model_frame_phi_deg (m, frame), &smv);
   nb_cbf_header_init (h);
   h->width = d->fpixels;
   h->height = d->spixels;
@@ -135,6 +246,7 @@ cbf_header (const NbModel * m, const NbParams * p, const NbReadout * r,
   h->start_angle = smv.phi;
   h->angle_increment = smv.osc_range;
   h->twotheta = smv.twotheta;
+  h->frame_number = (int) (frame + 1);
   memcpy (h->pix0, d->pix0, sizeof (h->pix0));
   memcpy (h->fdet, d->fdet, sizeof (h->fdet));
   memcpy (h->sdet, d->sdet, sizeof (h->sdet));
@@ -142,10 +254,10 @@ cbf_header (const NbModel * m, const NbParams * p, const NbReadout * r,
   memcpy (h->spindle, d->spindle, sizeof (h->spindle));
 }
 
-/* Reads out frame 0 as 32-bit counts and writes them as @path. */
+/* Reads out @frame as 32-bit counts and writes them as @path. */
 static gboolean
 write_cbf (const char *path, const NbModel * m, const NbParams * p,
-    double scale, const float *image, GError ** error)
+    double scale, gint64 frame, const float *image, GError ** error)
 {
   gsize npix = (gsize) m->det.fpixels * m->det.spixels;
   gint32 *counts = g_try_new (gint32, npix);
@@ -162,13 +274,14 @@ write_cbf (const char *path, const NbModel * m, const NbParams * p,
   }
   cbf_readout (p, scale, &r);
   work = nb_readout_work_new (p->num_threads);
-  nb_readout_frame (work, &r, &m->det, 0, image, NB_COUNTS_S32, counts, &st);
+  nb_readout_frame (work, &r, &m->det, frame, image, NB_COUNTS_S32, counts,
+      &st);
   nb_readout_work_free (work);
   printf ("%.0f counts in CBF image (%s, %g counts/photon; %" G_GINT64_FORMAT
       " overloads, %" G_GINT64_FORMAT " masked pixels)\n", st.total,
       r.poisson ? "Poisson, counter generator" : "no noise", r.gain,
       st.overloads, st.masked);
-  cbf_header (m, p, &r, &h);
+  cbf_header (m, p, &r, frame, &h);
   printf ("writing %s as CBF (32-bit counts, byte offset)\n", path);
   ok = nb_cbf_write (path, &h, counts, NB_CBF_PIXELS_S32,
       (guint) g_get_num_processors (), error);
@@ -176,9 +289,10 @@ write_cbf (const char *path, const NbModel * m, const NbParams * p,
   return ok;
 }
 
-/* The -trace_pixel records of frame 0, in nanoBragg's trace format. */
+/* The -trace_pixel records of @frame, in nanoBragg's trace format. */
 static gboolean
-print_traces (NbBackend * backend, const NbParams * p, GError ** error)
+print_traces (NbBackend * backend, const NbParams * p, gint64 frame,
+    GError ** error)
 {
   int n = p->num_trace_pixels;
   NbTracePixel **t = g_new (NbTracePixel *, n);
@@ -187,7 +301,7 @@ print_traces (NbBackend * backend, const NbParams * p, GError ** error)
 
   for (int i = 0; i < n; i++)
     t[i] = nb_trace_pixel_new (p->trace_pixels[i][0], p->trace_pixels[i][1]);
-  ok = nb_backend_trace (backend, 0, t, n, error);
+  ok = nb_backend_trace (backend, frame, t, n, error);
   for (int i = 0; ok && i < n; i++)
     nb_trace_format (backend->model, t[i], text);
   fputs (text->str, stdout);
@@ -198,6 +312,196 @@ print_traces (NbBackend * backend, const NbParams * p, GError ** error)
   return ok;
 }
 
+/* One run: the model, its backend and what every frame reuses. */
+typedef struct {
+  const NbParams *p;
+  const CliFlags *flags;
+  const NbModel *model;
+  NbBackend *backend;
+  const NbReadout *readout;     /* -noise_rng counter's -noisefile */
+  float *image;
+  guint16 *counts;
+  double scale, pgm_scale;      /* <= 0 until known (frame 0's when auto) */
+} CliRun;
+
+/* Renders @frame into run->image (frames ahead of it queued on a device
+ * backend) and its statistics into @st. */
+static gboolean
+render_frame (CliRun * run, gint64 frame, gint64 end, NbFrameStats * st,
+    GError ** error)
+{
+  double omega_sum = 0.0;
+
+  if (!nb_backend_submit_ahead (run->backend, frame, end, error)
+      || !nb_backend_fetch (run->backend, frame, run->image, &omega_sum,
+          error))
+    return FALSE;
+  nb_frame_stats (run->model, run->image, omega_sum, st);
+  if (run->backend->interpolation_off_at >= 0)
+    printf ("WARNING: out of range for three point interpolation at pixel "
+        "(slow %" G_GINT64_FORMAT ", fast %" G_GINT64_FORMAT "): nearest "
+        "structure factors from there on, as nanoBragg\n",
+        run->backend->interpolation_off_at / run->model->det.fpixels,
+        run->backend->interpolation_off_at % run->model->det.fpixels);
+  return TRUE;
+}
+
+/* The automatic scales, nanoBragg's (-scale: 55000 / the maximum; PGM:
+ * 250 / 5 rmsd), from frame 0's statistics: one scale for the whole
+ * series, so that a shard's files equal the same frames of the whole run
+ * (as nanobraggsrc scale=0 does). */
+static void
+set_scales (CliRun * run, const NbFrameStats * st0)
+{
+  const NbParams *p = run->p;
+
+  run->scale = p->int_scale;
+  if (run->scale <= 0.0 && st0 != NULL)
+    run->scale = st0->max_I > 0.0 ? 55000.0 / st0->max_I : 1.0;
+  run->pgm_scale = p->pgm_scale;
+  if (run->pgm_scale <= 0.0 && st0 != NULL)
+    run->pgm_scale = st0->rmsd > 0.0 ? 250.0 / (5.0 * st0->rmsd) : run->scale;
+}
+
+/* A shard that does not start at frame 0 renders frame 0 first when an
+ * automatic scale needs its maximum. */
+static gboolean
+scales_from_frame0 (CliRun * run, GError ** error)
+{
+  NbFrameStats st0;
+
+  if (run->p->int_scale > 0.0 && (run->p->pgm_scale > 0.0
+          || !run->p->write_pgm)) {
+    set_scales (run, NULL);
+    return TRUE;
+  }
+  printf ("rendering frame 0 for the series' automatic scale\n");
+  if (!render_frame (run, 0, 1, &st0, error))
+    return FALSE;
+  set_scales (run, &st0);
+  return TRUE;
+}
+
+/* Writes the files of @frame (rendered in run->image). */
+static gboolean
+write_frame_files (CliRun * run, gint64 frame, GError ** error)
+{
+  const NbParams *p = run->p;
+  const NbModel *m = run->model;
+  gsize npix = (gsize) m->det.fpixels * m->det.spixels;
+  NbSmvHeader header;
+  gchar *name = NULL;
+  const char *failed = NULL;
+
+  name = frame_file_name (run->flags, p->float_file, frame);
+  printf ("writing %s as %" G_GSIZE_FORMAT " 4-byte floats\n", name, npix);
+  if (!nb_image_write_float (name, run->image, npix, error)) {
+    failed = "-floatfile";
+    goto out;
+  }
+  g_free (name);
+
+  printf ("intfile_scale = %g\n", run->scale);
+  nb_image_to_counts (m, run->image, run->scale, p->adc_offset, run->counts);
+  nb_image_smv_header (m, nb_model_frame_phi_deg (m, frame), &header);
+  name = frame_file_name (run->flags, p->int_file, frame);
+  printf ("writing %s as 2-byte integers\n", name);
+  if (!nb_smv_write (name, &header, run->counts, error)) {
+    failed = "-intfile";
+    goto out;
+  }
+  g_clear_pointer (&name, g_free);
+
+  if (p->write_pgm) {
+    printf ("pgm_scale = %g\n", run->pgm_scale);
+    name = frame_file_name (run->flags, p->pgm_file, frame);
+    printf ("writing %s as 1-byte integers\n", name);
+    if (!nb_image_write_pgm (m, run->image, run->pgm_scale, name, error)) {
+      failed = "-pgmfile";
+      goto out;
+    }
+    g_clear_pointer (&name, g_free);
+  }
+
+  if (p->calculate_noise && p->noise_rng == NB_NOISE_RNG_COUNTER)
+    counter_noise_image (m, run->readout, p->num_threads, frame, run->image,
+        run->counts);
+  else if (p->calculate_noise) {
+    int overloads = 0;
+    /* frame i: seed + i, as nanobraggsrc noise-rng=nanobragg */
+    double photons = nb_image_to_noise (m, run->image,
+        (long) (p->seed - frame), 1.0, p->adc_offset, run->counts,
+        &overloads);
+    printf ("%.0f photons on noise image (%d overloads)\n", photons,
+        overloads);
+  }
+  if (p->calculate_noise) {
+    name = frame_file_name (run->flags, p->noise_file, frame);
+    printf ("writing %s as 2-byte integers\n", name);
+    if (!nb_smv_write (name, &header, run->counts, error)) {
+      failed = "-noisefile";
+      goto out;
+    }
+    g_clear_pointer (&name, g_free);
+  }
+
+  if (run->flags->cbf_file != NULL) {
+    name = frame_file_name (run->flags, run->flags->cbf_file, frame);
+    if (!write_cbf (name, m, p, run->scale, frame, run->image, error))
+      failed = "-cbffile";
+  }
+out:
+  g_free (name);
+  if (failed != NULL)
+    g_prefix_error (error, "%s: ", failed);
+  return failed == NULL;
+}
+
+/* Renders and writes frames first .. first + count - 1. */
+static gboolean
+run_frames (CliRun * run, GError ** error)
+{
+  const CliFlags *f = run->flags;
+  gint64 end = f->first + f->count;
+
+  if (f->first != 0 && !scales_from_frame0 (run, error))
+    return FALSE;
+  for (gint64 frame = f->first; frame < end; frame++) {
+    NbFrameStats st;
+
+    if (f->series)
+      printf ("frame %" G_GINT64_FORMAT " (file number %" G_GINT64_FORMAT
+          "): phi %g deg\n", frame, frame + 1,
+          nb_model_frame_phi_deg (run->model, frame));
+    if (!render_frame (run, frame, end, &st, error)) {
+      g_prefix_error (error, "render: ");
+      return FALSE;
+    }
+    if (frame == 0)
+      set_scales (run, &st);
+    printf ("\n");
+    if (frame == f->first && run->p->num_trace_pixels > 0
+        && !print_traces (run->backend, run->p, frame, error)) {
+      g_prefix_error (error, "-trace_pixel: ");
+      return FALSE;
+    }
+    report_stats (stdout, run->model, &st);
+    if (frame == f->first && run->p->hkl_file != NULL
+        && run->p->dump_file != NULL) {
+      /* the Fdump cache, as nanoBragg writes it after reading -hkl */
+      GError *dump_error = NULL;
+      if (!nb_hkl_write_dump (run->model->xtal.hkl, run->p->dump_file,
+              &dump_error)) {
+        printf ("WARNING: %s\n", dump_error->message);
+        g_clear_error (&dump_error);
+      }
+    }
+    if (!write_frame_files (run, frame, error))
+      return FALSE;
+  }
+  return TRUE;
+}
+
 int
 main (int argc, char **argv)
 {
@@ -206,15 +510,13 @@ main (int argc, char **argv)
   NbBackend *backend = NULL;
   GError *error = NULL;
   GString *log = g_string_new (NULL);
-  NbFrameStats st;
   float *image = NULL;
   guint16 *counts = NULL;
-  NbSmvHeader header;
   NbReadout readout;
-  double omega_sum = 0.0, scale, pgm_scale;
+  CliFlags flags = { NULL, FALSE, 0, 1 };
+  CliRun run;
   gsize npix;
   int status = 0;
-  char *cbf_file = NULL;
 
   for (int i = 1; i < argc; i++)
     if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0) {
@@ -226,7 +528,7 @@ main (int argc, char **argv)
 
   nb_params_init (&params);
   nb_readout_init_defaults (&readout);
-  if (!take_cbffile (&argc, argv, &cbf_file, &error)) {
+  if (!take_cli_flags (&argc, argv, &flags, &error)) {
     status = fail (NULL, error, 2);
     goto out;
   }
@@ -241,18 +543,37 @@ main (int argc, char **argv)
     status = fail (NULL, error, 2);
     goto out;
   }
-  if (!check_writable ("-floatfile", params.float_file, &error)
-      || !check_writable ("-intfile", params.int_file, &error)
-      || (params.write_pgm
-          && !check_writable ("-pgmfile", params.pgm_file, &error))
-      || (params.calculate_noise
-          && !check_writable ("-noisefile", params.noise_file, &error))
-      || (cbf_file != NULL
-          && !check_writable ("-cbffile", cbf_file, &error))) {
-    status = fail (NULL, error, 2);
-    goto out;
+  {
+    const struct {
+      const char *flag, *name;
+      gboolean written;
+    } outputs[] = {
+      {"-floatfile", params.float_file, TRUE},
+      {"-intfile", params.int_file, TRUE},
+      {"-pgmfile", params.pgm_file, params.write_pgm},
+      {"-noisefile", params.noise_file, params.calculate_noise},
+      {"-cbffile", flags.cbf_file, flags.cbf_file != NULL},
+    };
+    for (guint i = 0; i < G_N_ELEMENTS (outputs); i++) {
+      gchar *first;
+      gboolean ok;
+      if (!outputs[i].written)
+        continue;
+      if (!check_frame_file_name (&flags, outputs[i].flag, outputs[i].name,
+              &error)) {
+        status = fail (NULL, error, 2);
+        goto out;
+      }
+      first = frame_file_name (&flags, outputs[i].name, flags.first);
+      ok = check_writable (outputs[i].flag, first, &error);
+      g_free (first);
+      if (!ok) {
+        status = fail (NULL, error, 2);
+        goto out;
+      }
+    }
   }
-  if (cbf_file != NULL) {
+  if (flags.cbf_file != NULL) {
     NbReadout cbf;
     /* the scale (the gain without noise) is only known after the render,
      * and any positive one passes */
@@ -277,11 +598,15 @@ main (int argc, char **argv)
         "  water droplet size: %g m\n", (long) params.seed,
         model->water_size);
   if (params.calculate_noise && params.noise_rng == NB_NOISE_RNG_COUNTER)
-    printf ("  noise generator: counter (Philox, frame 0); read noise %g "
-        "counts, PSF FWHM %g pixels, calibration error %g (seed %"
-        G_GINT64_FORMAT "), count cutoff %g\n", readout.read_noise,
+    printf ("  noise generator: counter (Philox, frame index as counter); "
+        "read noise %g counts, PSF FWHM %g pixels, calibration error %g "
+        "(seed %" G_GINT64_FORMAT "), count cutoff %g\n", readout.read_noise,
         readout.psf_fwhm, readout.calibration_error, params.calibration_seed,
         readout.cutoff);
+  if (flags.series)
+    printf ("  frames %" G_GINT64_FORMAT " .. %" G_GINT64_FORMAT " of the "
+        "series (frame i starts at phi + i * osc)\n", flags.first,
+        flags.first + flags.count - 1);
   fflush (stdout);
 
   {
@@ -304,86 +629,10 @@ main (int argc, char **argv)
     status = fail ("cannot allocate the image", error, 1);
     goto out;
   }
-  if (!nb_backend_render (backend, 0, image, &omega_sum, &error)) {
-    status = fail ("render", error, 1);
-    goto out;
-  }
-  nb_frame_stats (model, image, omega_sum, &st);
-  if (backend->interpolation_off_at >= 0)
-    printf ("WARNING: out of range for three point interpolation at pixel "
-        "(slow %" G_GINT64_FORMAT ", fast %" G_GINT64_FORMAT "): nearest "
-        "structure factors from there on, as nanoBragg\n",
-        backend->interpolation_off_at / model->det.fpixels,
-        backend->interpolation_off_at % model->det.fpixels);
-  printf ("\n");
-  if (params.num_trace_pixels > 0 && !print_traces (backend, &params,
-          &error)) {
-    status = fail ("-trace_pixel", error, 1);
-    goto out;
-  }
-  report_stats (stdout, model, &st);
-
-  /* the Fdump cache, as nanoBragg writes it after reading -hkl */
-  if (params.hkl_file != NULL && params.dump_file != NULL
-      && !nb_hkl_write_dump (model->xtal.hkl, params.dump_file, &error)) {
-    printf ("WARNING: %s\n", error->message);
-    g_clear_error (&error);
-  }
-
-  printf ("writing %s as %" G_GSIZE_FORMAT " 4-byte floats\n",
-      params.float_file, npix);
-  if (!nb_image_write_float (params.float_file, image, npix, &error)) {
-    status = fail ("-floatfile", error, 1);
-    goto out;
-  }
-
-  scale = params.int_scale;
-  if (scale <= 0.0)
-    scale = st.max_I > 0.0 ? 55000.0 / st.max_I : 1.0;
-  printf ("intfile_scale = %g\n", scale);
-  nb_image_to_counts (model, image, scale, params.adc_offset, counts);
-  nb_image_smv_header (model, params.phi, &header);
-  printf ("writing %s as 2-byte integers\n", params.int_file);
-  if (!nb_smv_write (params.int_file, &header, counts, &error)) {
-    status = fail ("-intfile", error, 1);
-    goto out;
-  }
-
-  if (params.write_pgm) {
-    pgm_scale = params.pgm_scale;
-    if (pgm_scale <= 0.0)
-      pgm_scale = st.rmsd > 0.0 ? 250.0 / (5.0 * st.rmsd) : scale;
-    printf ("pgm_scale = %g\n", pgm_scale);
-    printf ("writing %s as 1-byte integers\n", params.pgm_file);
-    if (!nb_image_write_pgm (model, image, pgm_scale, params.pgm_file,
-            &error)) {
-      status = fail ("-pgmfile", error, 1);
-      goto out;
-    }
-  }
-
-  if (params.calculate_noise && params.noise_rng == NB_NOISE_RNG_COUNTER)
-    counter_noise_image (model, &readout, params.num_threads, image, counts);
-  else if (params.calculate_noise) {
-    int overloads = 0;
-    double photons = nb_image_to_noise (model, image, (long) params.seed,
-        1.0, params.adc_offset, counts, &overloads);
-    printf ("%.0f photons on noise image (%d overloads)\n", photons,
-        overloads);
-  }
-  if (params.calculate_noise) {
-    printf ("writing %s as 2-byte integers\n", params.noise_file);
-    if (!nb_smv_write (params.noise_file, &header, counts, &error)) {
-      status = fail ("-noisefile", error, 1);
-      goto out;
-    }
-  }
-
-  if (cbf_file != NULL
-      && !write_cbf (cbf_file, model, &params, scale, image, &error)) {
-    status = fail ("-cbffile", error, 1);
-    goto out;
-  }
+  run = (CliRun) {
+  &params, &flags, model, backend, &readout, image, counts, 0.0, 0.0};
+  if (!run_frames (&run, &error))
+    status = fail (NULL, error, 1);
 
 out:
   g_free (image);
