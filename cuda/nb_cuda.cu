@@ -65,6 +65,8 @@ typedef struct {
   gboolean fast;                /* fast_kernel renders the frames */
   FastBox <float> box_f;
   FastBox <double> box_d;
+  FastShapeParams <float> shape_f;
+  FastShapeParams <double> shape_d;
   double *h_orient_d;           /* host scratch, double tables */
   Slot slot[NB_CUDA_SLOTS];
   gint64 first_pixel;           /* where the first phi loop happens */
@@ -137,52 +139,119 @@ pack_rows (const double *rows9, gsize n_rows, int stride, T * out)
   return n_rows * stride * sizeof (T);
 }
 
-/* Both orientation tables of @frame (the carried-in one second) into the
- * slot's pinned buffer in the device precision, rows of @stride values:
- * 9 for render_kernel and the trace kernel, FastRow<T>::stride for
- * fast_kernel.  Returns their size in bytes. */
+/* Both orientation tables of @frame (the carried-in one second) into
+ * @out in the device precision, rows of @stride values: 9 for
+ * render_kernel and the trace kernel, FastRow<T>::stride for fast_kernel.
+ * @build FALSE: the tables of the last call, packed again.  Returns their
+ * size in bytes. */
+static gsize
+pack_orientations (NbCudaBackend * self, gint64 frame, int stride,
+    gboolean build, void *out)
+{
+  const NbModel *m = self->parent.model;
+  gsize rows = 2 * self->n_orient / 9;
+
+  if (build) {
+    double phi = nb_model_frame_phi (m, frame);
+    nb_orientations_build (m, phi, FALSE, self->h_orient_d);
+    nb_orientations_build (m, phi, TRUE, self->h_orient_d + self->n_orient);
+  }
+  if (element_size_float (self))
+    return pack_rows (self->h_orient_d, rows, stride, (float *) out);
+  return pack_rows (self->h_orient_d, rows, stride, (double *) out);
+}
+
 static gsize
 fill_orientations (NbCudaBackend * self, Slot * sl, gint64 frame,
     int stride)
 {
-  const NbModel *m = self->parent.model;
-  double phi = nb_model_frame_phi (m, frame);
-  gsize rows = 2 * self->n_orient / 9;
-
-  nb_orientations_build (m, phi, FALSE, self->h_orient_d);
-  nb_orientations_build (m, phi, TRUE, self->h_orient_d + self->n_orient);
-  if (element_size_float (self))
-    return pack_rows (self->h_orient_d, rows, stride, (float *) sl->h_orient);
-  return pack_rows (self->h_orient_d, rows, stride, (double *) sl->h_orient);
+  return pack_orientations (self, frame, stride, TRUE, sl->h_orient);
 }
 
-/* Uploads the frame's tables for fast_kernel and launches it. */
+/* fast_kernel for the model's shape: nearest F, or tricubic F in two
+ * passes and the switching pixel (nb_cuda_fast.cuh). */
+template <typename T, int SHAPE>
+static void
+launch_fast_shape (const NbModel & m, const FastBox <T> &box,
+    const FastShapeParams <T> &sp, const T * o, int rows, const T * o9,
+    long long first, Slot * sl, dim3 grid, dim3 block)
+{
+  const T *o_first = o + rows * FastRow <T>::stride;
+  if (!m.xtal.interpolate) {
+    fast_kernel <T, 4, SHAPE, FAST_NEAREST> <<<grid, block, 0, sl->stream>>>
+        (m, box, sp, o, o_first, rows, first, sl->d_image, sl->d_omega,
+        sl->d_switch);
+    return;
+  }
+  /* tricubic F holds 12 weights and 4 partial sums: 128 registers (2
+   * blocks of 256) keep them out of local memory */
+  fast_kernel <T, 2, SHAPE, FAST_CUBIC> <<<grid, block, 0, sl->stream>>> (m,
+      box, sp, o, o_first, rows, first, sl->d_image, sl->d_omega,
+      sl->d_switch);
+  fast_kernel <T, 4, SHAPE, FAST_AFTER_SWITCH> <<<grid, block, 0,
+      sl->stream>>> (m, box, sp, o, o_first, rows, first, sl->d_image, NULL,
+      sl->d_switch);
+  switch_pixel_kernel <T> <<<1, 32, 0, sl->stream>>> (m, o9,
+      o9 + rows * 9, first, sl->d_image, sl->d_switch);
+}
+
+template <typename T>
+static void
+launch_fast_any (const NbModel & m, const FastBox <T> &box,
+    const FastShapeParams <T> &sp, const T * o, int rows, const T * o9,
+    long long first, Slot * sl, dim3 grid, dim3 block)
+{
+  switch (m.xtal.shape) {
+    case NB_SHAPE_ROUND:
+      launch_fast_shape <T, FAST_ROUND> (m, box, sp, o, rows, o9, first, sl,
+          grid, block);
+      break;
+    case NB_SHAPE_GAUSS:
+      launch_fast_shape <T, FAST_GAUSS> (m, box, sp, o, rows, o9, first, sl,
+          grid, block);
+      break;
+    case NB_SHAPE_TOPHAT:
+      launch_fast_shape <T, FAST_TOPHAT> (m, box, sp, o, rows, o9, first, sl,
+          grid, block);
+      break;
+    default:
+      launch_fast_shape <T, FAST_SQUARE> (m, box, sp, o, rows, o9, first, sl,
+          grid, block);
+      break;
+  }
+}
+
+/* Uploads the frame's tables for fast_kernel and launches it; with
+ * tricubic F also the rows of 9 that switch_pixel_kernel (the template)
+ * reads. */
 static cudaError_t
 launch_fast (NbCudaBackend * self, Slot * sl, gint64 frame)
 {
   const NbModel *m = self->parent.model;
+  const gboolean f32 = element_size_float (self);
   gsize rows = self->n_orient / 9;
   dim3 block (32, 8);
   dim3 grid ((m->det.fpixels + 31) / 32, (m->det.spixels + 7) / 8);
-  gsize bytes = fill_orientations (self, sl, frame, element_size_float (self)
-      ? NB_FAST_ROW_F : NB_FAST_ROW_D);
+  gsize bytes = fill_orientations (self, sl, frame, f32 ? NB_FAST_ROW_F
+      : NB_FAST_ROW_D), bytes9 = 0;
+  guint8 *d9 = (guint8 *) sl->d_orient + bytes;
   cudaError_t e;
 
-  e = cudaMemcpyAsync (sl->d_orient, sl->h_orient, bytes,
+  if (m->xtal.interpolate)
+    bytes9 = pack_orientations (self, frame, 9, FALSE,
+        (guint8 *) sl->h_orient + bytes);
+  e = cudaMemcpyAsync (sl->d_orient, sl->h_orient, bytes + bytes9,
       cudaMemcpyHostToDevice, sl->stream);
   if (e != cudaSuccess)
     return e;
-  if (element_size_float (self)) {
-    const float *o = (const float *) sl->d_orient;
-    fast_kernel <float, 4> <<<grid, block, 0, sl->stream>>> (self->dev_model,
-        self->box_f, o, o + rows * NB_FAST_ROW_F, (int) rows,
-        self->first_pixel, sl->d_image, sl->d_omega);
-  } else {
-    const double *o = (const double *) sl->d_orient;
-    fast_kernel <double, 4> <<<grid, block, 0, sl->stream>>> (self->dev_model,
-        self->box_d, o, o + rows * NB_FAST_ROW_D, (int) rows,
-        self->first_pixel, sl->d_image, sl->d_omega);
-  }
+  if (f32)
+    launch_fast_any <float> (self->dev_model, self->box_f, self->shape_f,
+        (const float *) sl->d_orient, (int) rows, (const float *) d9,
+        self->first_pixel, sl, grid, block);
+  else
+    launch_fast_any <double> (self->dev_model, self->box_d, self->shape_d,
+        sl->d_orient, (int) rows, (const double *) d9, self->first_pixel, sl,
+        grid, block);
   return cudaGetLastError ();
 }
 
@@ -555,15 +624,18 @@ upload_model (NbCudaBackend * self, const NbModel * m, GError ** error)
   self->box_f = fast_box <float> (m->xtal.hkl, self->d_F32,
       m->xtal.default_F);
   self->box_d = fast_box <double> (m->xtal.hkl, self->d_F, m->xtal.default_F);
+  self->shape_f = fast_shape_params <float> (m);
+  self->shape_d = fast_shape_params <double> (m);
   return TRUE;
 }
 
 static gboolean
 alloc_slots (NbCudaBackend * self, GError ** error)
 {
-  /* room for either layout: rows of 9 doubles, or padded rows */
-  gsize tbytes = self->n_orient / 9 * MAX (9 * sizeof (double),
-      MAX (NB_FAST_ROW_F * sizeof (float), NB_FAST_ROW_D * sizeof (double)));
+  /* room for both layouts (fast_kernel with tricubic F uploads both):
+   * rows of 9 doubles, and padded rows */
+  gsize tbytes = self->n_orient / 9 * (9 * sizeof (double)
+      + MAX (NB_FAST_ROW_F * sizeof (float), NB_FAST_ROW_D * sizeof (double)));
 
   for (int i = 0; i < NB_CUDA_SLOTS; i++) {
     Slot *sl = &self->slot[i];

@@ -7,7 +7,8 @@
  *   interpolation switch is reproduced as on the CPU: pass 1 renders with
  *   interpolation on and records (atomicMin) the first pixel that switched
  *   it off; pass 2 re-renders every later pixel with it off, reading that
- *   index on the device, so no host round trip is needed.
+ *   index on the device, so no host round trip is needed (fast_kernel
+ *   does the same with switch_pixel_kernel, below).
  * - fast_kernel (nb_cuda_fast.cuh): the common case.
  * - trace_kernel: the template's trace instantiation for traced pixels,
  *   into fixed-size records. */
@@ -135,6 +136,32 @@ render_kernel (const NbModel m, const T * orient, const T * orient_first,
   }
   if (!pass2 && omega_sum != NULL)
     block_add (omega, t, omega_sum);
+}
+
+/* The one pixel where interpolation switched off (*@first_switch, if
+ * any), with the template: interpolation on until its step leaves the F
+ * box, nearest F after it, as on the CPU.  Follows fast_kernel's passes. */
+template <typename T>
+__global__ void
+switch_pixel_kernel (const NbModel m, const T * orient,
+    const T * orient_first, long long first_pixel, float *out,
+    const unsigned long long *first_switch)
+{
+  unsigned long long index = *first_switch;
+  if (threadIdx.x != 0 || index >= (unsigned long long) m.det.fpixels
+      * (unsigned long long) m.det.spixels)
+    return;
+  int f = (int) (index % (unsigned long long) m.det.fpixels);
+  int s = (int) (index / (unsigned long long) m.det.fpixels);
+  gboolean interp = m.xtal.interpolate;
+  double omega = 0.0, v;
+  if (sizeof (T) == sizeof (double))
+    v = pixel_f64 (&m, (const double *) orient, (const double *) orient_first,
+        (long long) index == first_pixel, f, s, &interp, &omega, NULL);
+  else
+    v = pixel_f32 (&m, (const float *) orient, (const float *) orient_first,
+        (long long) index == first_pixel, f, s, &interp, &omega, NULL);
+  out[index] = (float) v;
 }
 
 /* Launches pass 1 and (if interpolation can switch off) pass 2 of one

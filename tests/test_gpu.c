@@ -230,6 +230,88 @@ test_round_xtal_beam_centre (void)
       "-Xbeam 3.250000001 -Ybeam 3.250000001", beam);
 }
 
+/* Renders @m on @device; *@off_at receives where interpolation switched
+ * off (-1: never). */
+static float *
+render_switch (const NbModel * m, NbDevice device, gint64 * off_at)
+{
+  GError *error = NULL;
+  NbBackend *b = nb_backend_select (m, device, 0, 0, m->params.precision,
+      NULL, &error);
+  float *img = g_new (float, (gsize) m->det.fpixels * m->det.spixels);
+  double omega = 0;
+  g_assert_no_error (error);
+  g_assert_true (nb_backend_render (b, 0, img, &omega, &error));
+  g_assert_no_error (error);
+  *off_at = b->interpolation_off_at;
+  nb_backend_free (b);
+  return img;
+}
+
+/* Every crystal shape on the common-case kernel, with and without
+ * tricubic F, including images where interpolation switches off part
+ * way (-distance 40 reaches past the F box at pixel (0, 106)): float64
+ * within 1e-9 and float32 within 1e-3 of the CPU, the switch at the CPU's
+ * pixel, on the common-case kernel and on the general one. */
+static void
+test_shapes_and_switch (void)
+{
+  const GoldenTolerance f64 = { 1e-9, 1e-3, 1e-9, 0.999999999 };
+  const GoldenTolerance f32 = { 1e-3, 1e-2, 1e-3, 0.99999 };
+  const char *shapes[] = { "", "-round_xtal", "-gauss_xtal",
+    "-tophat_spots"
+  };
+  const char *interp[] = { "-nointerpolate", "-interpolate",
+    "-interpolate -distance 40"
+  };
+  gboolean switched = FALSE;
+
+  for (guint i = 0; i < G_N_ELEMENTS (shapes); i++)
+    for (guint j = 0; j < G_N_ELEMENTS (interp); j++) {
+      gchar *extra64 = g_strdup_printf ("%s %s -N 4 -mosaic 0.3 -mosaic_domains 4 -precision double",
+          shapes[i], interp[j]);
+      gchar *extra32 = g_strdup_printf ("%s %s -N 4 -mosaic 0.3 -mosaic_domains 4 -precision float",
+          shapes[i], interp[j]);
+      NbModel *m64 = golden_load_case ("mosflm_basic", extra64);
+      NbModel *m32 = golden_load_case ("mosflm_basic", extra32);
+      gsize n = (gsize) m64->det.fpixels * m64->det.spixels;
+      gint64 off_cpu, off64, off32, off_general;
+      float *cpu = render_switch (m64, NB_DEVICE_CPU, &off_cpu);
+      float *gpu64, *gpu32, *general64;
+      const char *kernel = NULL;
+      gchar *what;
+
+      g_free (render_with (m64, NB_DEVICE_CUDA, 0, &kernel, NULL));
+      g_assert_cmpstr (kernel, ==, "common-case kernel");
+      gpu64 = render_switch (m64, NB_DEVICE_CUDA, &off64);
+      gpu32 = render_switch (m32, NB_DEVICE_CUDA, &off32);
+      g_setenv ("NB_CUDA_NO_FAST", "1", TRUE);
+      general64 = render_switch (m64, NB_DEVICE_CUDA, &off_general);
+      g_unsetenv ("NB_CUDA_NO_FAST");
+      what = g_strdup_printf ("mosflm_basic %s", extra64);
+      g_test_message ("%s: interpolation off at %" G_GINT64_FORMAT, what,
+          off_cpu);
+      expect_match (what, "cuda float64", gpu64, cpu, n, &f64);
+      expect_match (what, "cuda float32", gpu32, cpu, n, &f32);
+      expect_match (what, "general kernel float64", general64, cpu, n, &f64);
+      g_assert_cmpint (off64, ==, off_cpu);
+      g_assert_cmpint (off_general, ==, off_cpu);
+      if (off_cpu >= 0)
+        switched = TRUE;
+      g_free (what);
+      g_free (cpu);
+      g_free (gpu64);
+      g_free (gpu32);
+      g_free (general64);
+      nb_model_free (m64);
+      nb_model_free (m32);
+      g_free (extra64);
+      g_free (extra32);
+    }
+  /* the switch itself was exercised */
+  g_assert_true (switched);
+}
+
 static gboolean
 values_match (const double *a, const double *b, int n, double tol)
 {
@@ -455,6 +537,7 @@ main (int argc, char **argv)
       test_phi_carryover_dmin);
   g_test_add_func ("/gpu/reference/round_xtal_beam_centre",
       test_round_xtal_beam_centre);
+  g_test_add_func ("/gpu/shapes-and-switch", test_shapes_and_switch);
   g_test_add_func ("/gpu/streaming", test_streaming);
   g_test_add_func ("/gpu/lend", test_lend);
   g_test_add_func ("/gpu/lend-limit", test_lend_limit);
