@@ -14,6 +14,7 @@
 
 extern "C" {
 #include "nb_cuda.h"
+#include "nb_cuda_background.h"
 #include "nb_cuda_readout.h"
 #include "nb_error.h"
 #include "nb_pinned.h"
@@ -82,6 +83,8 @@ typedef struct {
   int min_blocks;               /* register cap of the render kernels */
   gboolean reads_out;           /* frames leave as counts (set_readout) */
   NbCountsFormat counts_format;
+  float *d_background;          /* added to every frame before the readout
+                                 * (set_background), or NULL */
 } NbCudaBackend;
 
 static gboolean
@@ -296,6 +299,9 @@ cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
           sl->stream));
   CHECK (self->fast ? launch_fast (self, sl, frame)
       : launch_general (self, sl, frame));
+  if (self->d_background != NULL && !nb_cuda_background_add (sl->d_image,
+          self->d_background, self->npix, sl->stream, error))
+    return FALSE;
   if (self->reads_out) {
     /* the readout follows the render on the same stream: only counts
      * cross the bus */
@@ -525,6 +531,7 @@ cuda_free (NbBackend * backend)
   cudaFree (self->d_F);
   cudaFree (self->d_F32);
   cudaFree (self->d_mask);
+  cudaFree (self->d_background);
   cudaFree (self->d_trace);
   cudaFree (self->d_coords);
   cudaFreeHost (self->h_trace);
@@ -533,6 +540,20 @@ cuda_free (NbBackend * backend)
   nb_parallel_copy_free (self->copier);
   g_free (self->h_orient_d);
   g_free (self);
+}
+
+/* Frames in flight (rendered for the old readout or background) are
+ * waited for and dropped. */
+static gboolean
+drop_slots (NbCudaBackend * self, GError ** error)
+{
+  for (int i = 0; i < NB_CUDA_SLOTS; i++) {
+    Slot *sl = &self->slot[i];
+    if (sl->frame != -1)
+      CHECK (cudaEventSynchronize (sl->done));
+    sl->frame = -1;
+  }
+  return TRUE;
 }
 
 /* Frames in flight were rendered for the old readout: they are waited
@@ -544,12 +565,8 @@ cuda_set_readout (NbBackend * backend, const NbReadout * readout,
   NbCudaBackend *self = (NbCudaBackend *) backend;
 
   CHECK (cudaSetDevice (self->device));
-  for (int i = 0; i < NB_CUDA_SLOTS; i++) {
-    Slot *sl = &self->slot[i];
-    if (sl->frame != -1)
-      CHECK (cudaEventSynchronize (sl->done));
-    sl->frame = -1;
-  }
+  if (!drop_slots (self, error))
+    return FALSE;
   self->reads_out = FALSE;
   if (readout == NULL)
     return TRUE;
@@ -570,6 +587,63 @@ cuda_set_readout (NbBackend * backend, const NbReadout * readout,
   return TRUE;
 }
 
+static gboolean
+alloc_background (NbCudaBackend * self, GError ** error)
+{
+  CHECK (cudaSetDevice (self->device));
+  if (!drop_slots (self, error))
+    return FALSE;
+  if (self->d_background == NULL)
+    CHECK (cudaMalloc (&self->d_background, self->npix * sizeof (float)));
+  return TRUE;
+}
+
+static gboolean
+cuda_set_background (NbBackend * backend, const float *photons,
+    GError ** error)
+{
+  NbCudaBackend *self = (NbCudaBackend *) backend;
+
+  if (photons == NULL) {
+    CHECK (cudaSetDevice (self->device));
+    if (!drop_slots (self, error))
+      return FALSE;
+    cudaFree (self->d_background);
+    self->d_background = NULL;
+    return TRUE;
+  }
+  if (!alloc_background (self, error))
+    return FALSE;
+  CHECK (cudaMemcpy (self->d_background, photons,
+          self->npix * sizeof (float), cudaMemcpyHostToDevice));
+  return TRUE;
+}
+
+/* Rendered on the device (float64, the CPU's per-pixel code), kept there;
+ * one copy to the host for the caller. */
+static gboolean
+cuda_render_background (NbBackend * backend, const NbBackground * bg,
+    float *photons, GError ** error)
+{
+  NbCudaBackend *self = (NbCudaBackend *) backend;
+  NbCudaBackground *b;
+  gboolean ok;
+
+  if (!alloc_background (self, error))
+    return FALSE;
+  b = nb_cuda_background_new (bg, backend->model, self->device,
+      self->d_sources, error);
+  if (b == NULL)
+    return FALSE;
+  ok = nb_cuda_background_enqueue (b, &self->dev_model.det,
+      self->d_background, NULL, 0, error)
+      && check (cudaMemcpy (photons, self->d_background,
+          self->npix * sizeof (float), cudaMemcpyDeviceToHost),
+      "cudaMemcpy", error);
+  nb_cuda_background_free (b);
+  return ok;
+}
+
 static const NbBackendOps cuda_ops = {
   "cuda",
   cuda_render,
@@ -579,6 +653,8 @@ static const NbBackendOps cuda_ops = {
   cuda_trace,
   cuda_free,
   cuda_set_readout,
+  cuda_set_background,
+  cuda_render_background,
 };
 
 static gboolean

@@ -107,6 +107,17 @@ fanout_set_readout (NbBackend * b, const NbReadout * readout,
   return TRUE;
 }
 
+static gboolean
+fanout_set_background (NbBackend * b, const float *photons, GError ** error)
+{
+  NbFanout *self = (NbFanout *) b;
+  for (int i = 0; i < self->n; i++)
+    if (!named (self, i, nb_backend_set_background (self->members[i],
+                photons, error), error))
+      return FALSE;
+  return TRUE;
+}
+
 static void
 fanout_free (NbBackend * b)
 {
@@ -127,6 +138,7 @@ static const NbBackendOps fanout_ops = {
   .trace = fanout_trace,
   .free = fanout_free,
   .set_readout = fanout_set_readout,
+  .set_background = fanout_set_background,
 };
 
 /* Without lending members the fan-out must not offer lend (callers test
@@ -139,6 +151,7 @@ static const NbBackendOps fanout_copy_ops = {
   .trace = fanout_trace,
   .free = fanout_free,
   .set_readout = fanout_set_readout,
+  .set_background = fanout_set_background,
 };
 
 NbBackend *

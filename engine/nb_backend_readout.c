@@ -70,5 +70,6 @@ nb_backend_free (NbBackend * b)
     return;
   host_readout_free (b->host_readout);
   b->host_readout = NULL;
+  g_clear_pointer (&b->background, g_free);
   b->ops->free (b);
 }

@@ -12,6 +12,7 @@
 #include "nb_trace.h"
 #include "nb_hd.h"
 #include "nb_error.h"
+#include "nb_nonbragg.h"
 
 G_BEGIN_DECLS
 
@@ -66,6 +67,16 @@ typedef struct {
    * out on the host after the render (see nb_backend_set_readout) */
   gboolean (*set_readout) (NbBackend * self, const NbReadout * readout,
       NbCountsFormat format, GError ** error);
+  /* optional: keep @photons (a background image, NULL: none) on the
+   * backend's device and add it to every frame before the readout; NULL:
+   * the host adds NbBackend.background (nb_backend_background.c) */
+  gboolean (*set_background) (NbBackend * self, const float *photons,
+      GError ** error);
+  /* optional: render @bg on the device, keep it there as with
+   * set_background, and copy it into @photons; NULL: rendered on the
+   * host's cores (nb_backend_render_background) */
+  gboolean (*render_background) (NbBackend * self, const NbBackground * bg,
+      float *photons, GError ** error);
 } NbBackendOps;
 
 typedef struct _NbHostReadout NbHostReadout;
@@ -87,7 +98,28 @@ struct _NbBackend {
   NbHostReadout *host_readout;  /* the readout done on the host, or NULL */
   int host_threads;             /* host threads the backend may use (its
                                  * host readout too); 0 = all cores */
+  float *background;            /* photons added to every frame before the
+                                 * readout (nb_backend_set_background), or
+                                 * NULL */
 };
+
+/* From the next submitted frame on, adds @photons (fpixels x spixels, a
+ * rendered amorphous background; copied) to every frame before the
+ * readout, on the backend's device where it has one.  NULL: no
+ * background.  Frames already submitted are not changed. */
+gboolean nb_backend_set_background (NbBackend * b, const float *photons,
+    GError ** error);
+
+/* Renders @bg with the backend's model (on its device where the backend
+ * can, else on the host's cores), sets it as with
+ * nb_backend_set_background and copies it into @photons (float photons,
+ * fpixels x spixels). */
+gboolean nb_backend_render_background (NbBackend * b, const NbBackground * bg,
+    float *photons, GError ** error);
+
+/* The host's part: adds NbBackend.background to @image (backends without
+ * set_background call it after each render). */
+void nb_backend_add_background (const NbBackend * b, float *image);
 
 /* From the next submitted frame on, frames come out as detector counts
  * of @format (4 or 2 bytes a pixel, in the caller's frame buffer) instead

@@ -265,6 +265,7 @@ cpu_render (NbBackend * backend, gint64 frame, float *image,
   self->last_switch = job.first_switch;
   backend->interpolation_off_at = job.first_switch;
   self->last_frame = frame;
+  nb_backend_add_background (backend, image);
   for (int r = 0; r < m->det.spixels; r++)
     total += job.row_omega[r];
   if (omega_sum)

@@ -75,7 +75,9 @@ enum
   PROP_GPU_ID,
   PROP_TRACE_PIXELS,
   PROP_TRACE_MAP,
-  PROP_SETTINGS_FIRST           /* the simulation properties follow */
+  PROP_BACKGROUND_FIRST,        /* the background properties follow */
+  PROP_SETTINGS_FIRST = PROP_BACKGROUND_FIRST + GST_NB_BG_N_PROPS
+      /* the simulation properties follow */
 };
 
 #define DEFAULT_NUM_FRAMES -1
@@ -192,7 +194,9 @@ gst_nanobragg_src_set_property (GObject * object, guint prop_id,
       self->trace_map = g_value_get_enum (value);
       break;
     default:
-      if (!gst_nb_src_settings_set (&self->settings, PROP_SETTINGS_FIRST,
+      if (!gst_nb_background_set (&self->background, PROP_BACKGROUND_FIRST,
+              prop_id, value)
+          && !gst_nb_src_settings_set (&self->settings, PROP_SETTINGS_FIRST,
               prop_id, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -233,7 +237,9 @@ gst_nanobragg_src_get_property (GObject * object, guint prop_id,
       g_value_set_enum (value, self->trace_map);
       break;
     default:
-      if (!gst_nb_src_settings_get (&self->settings, PROP_SETTINGS_FIRST,
+      if (!gst_nb_background_get (&self->background, PROP_BACKGROUND_FIRST,
+              prop_id, value)
+          && !gst_nb_src_settings_get (&self->settings, PROP_SETTINGS_FIRST,
               prop_id, value))
         G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
       break;
@@ -384,6 +390,7 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
   NbDevice device;
   g_autofree gchar *gpu_ids = NULL;
   gsize npix;
+  NbBackground *background = NULL;
 
   self->trace_coords = g_array_new (FALSE, FALSE, sizeof (int));
   GST_OBJECT_LOCK (self);
@@ -392,7 +399,9 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
   if (!gst_nb_src_settings_to_params (&self->settings, self->nanobragg_args,
           &self->params, &error)
       || !parse_trace_pixels (self->trace_pixels, self->trace_coords,
-          &error)) {
+          &error)
+      || ((background = gst_nb_background_build (&self->background,
+                  &error)) == NULL && error != NULL)) {
     GST_OBJECT_UNLOCK (self);
     post_model_error (self, error);
     g_error_free (error);
@@ -410,12 +419,14 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     GST_OBJECT_UNLOCK (self);
   }
   if (self->model == NULL) {
+    nb_background_free (background);
     post_model_error (self, error);
     g_error_free (error);
     return FALSE;
   }
   if (!check_against_detector (self, &error)
       || !check_readout_settings (self, &error)) {
+    nb_background_free (background);
     post_model_error (self, error);
     g_error_free (error);
     return FALSE;
@@ -437,8 +448,19 @@ gst_nanobragg_src_start (GstNanoBraggSrc * self)
     else
       post_model_error (self, error);
     g_error_free (error);
+    nb_background_free (background);
     return FALSE;
   }
+  /* rendered once per geometry, kept on the backend's device and added
+   * to every frame before the readout */
+  if (!gst_nb_background_attach (&self->background, background,
+          self->backend, &error)) {
+    nb_background_free (background);
+    post_model_error (self, error);
+    g_error_free (error);
+    return FALSE;
+  }
+  nb_background_free (background);
   if (note) {
     GST_INFO_OBJECT (self, "%s", note);
     g_free (note);
@@ -1826,6 +1848,7 @@ gst_nanobragg_src_finalize (GObject * object)
 
   gst_nanobragg_src_stop (self);
   gst_nb_src_settings_clear (&self->settings);
+  gst_nb_background_clear (&self->background);
   g_free (self->nanobragg_args);
   g_free (self->gpu_ids);
   g_free (self->trace_pixels);
@@ -1882,6 +1905,7 @@ gst_nanobragg_src_class_init (GstNanoBraggSrcClass * klass)
       g_param_spec_enum ("trace-map", "Trace map",
           "Send a per-pixel map of this quantity on the trace pad instead of "
           "text", GST_TYPE_NB_TRACE_MAP, NB_TRACE_MAP_NONE, flags));
+  gst_nb_background_install (gobject_class, PROP_BACKGROUND_FIRST, flags);
   gst_nb_src_settings_install (gobject_class, PROP_SETTINGS_FIRST);
 
   gst_element_class_add_static_pad_template (element_class, &src_template);
@@ -1933,6 +1957,7 @@ gst_nanobragg_src_init (GstNanoBraggSrc * self)
   gst_flow_combiner_add_pad (self->flow_combiner, self->tracepad);
 
   gst_nb_src_settings_init (&self->settings);
+  gst_nb_background_init (&self->background);
   self->num_frames = DEFAULT_NUM_FRAMES;
   self->fps_n = DEFAULT_FPS_N;
   self->fps_d = DEFAULT_FPS_D;

@@ -6,6 +6,7 @@
 #include <gst/base/gstflowcombiner.h>
 
 #include "gstnbsrcsettings.h"
+#include "gstnbbackground.h"
 #include "nb_backend_select.h"
 #include "nb_render.h"
 
@@ -47,6 +48,9 @@ struct _GstNanoBraggSrc
   gchar *gpu_ids;               /* "0", "0,1", "all" */
   gchar *trace_pixels;
   NbTraceMap trace_map;
+  /* amorphous background: properties, and the image kept from one start
+   * to the next while its geometry stays (gstnbbackground.h) */
+  GstNbBackground background;
 
   /* built at READY->PAUSED, kept until PAUSED->READY */
   NbParams params;
