@@ -18,17 +18,15 @@ copy=True arrays own their memory.
 """
 import importlib.util
 import json
+import os
 import sys
 
 import numpy as np
 
-failures = []
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import check_cbf  # noqa: E402  (tests/check_cbf.py: Report)
 
-
-def report(ok, what):
-    print("%s %s" % ("ok" if ok else "FAIL", what))
-    if not ok:
-        failures.append(what)
+report = check_cbf.Report()
 
 
 def load_example(path):
@@ -123,8 +121,7 @@ def main():
            "their memory")
     check_arrays("copy=True", copied, counts)
 
-    print("%d failure(s)" % len(failures))
-    sys.exit(1 if failures else 0)
+    report.exit()
 
 
 if __name__ == "__main__":

@@ -30,6 +30,23 @@ def fail(msg):
     sys.exit(1)
 
 
+class Report:
+    """ok/FAIL lines with the failures kept, for checkers that measure
+    everything before they decide (check_dials_sweep, check_appsink)."""
+
+    def __init__(self):
+        self.failures = []
+
+    def __call__(self, ok, what):
+        print("%s %s" % ("ok" if ok else "FAIL", what))
+        if not ok:
+            self.failures.append(what)
+
+    def exit(self):
+        print("%d failure(s)" % len(self.failures))
+        sys.exit(1 if self.failures else 0)
+
+
 def read_raw(path, dtype, w, h, index):
     data = np.fromfile(path, dtype=np.dtype(dtype).newbyteorder("<"))
     n = w * h

@@ -46,13 +46,7 @@ CC_MIN = 0.98
 INTEGER_TOL = 0.05          # how far M may be from an integer matrix
 FULL_PARTIALITY = 0.99
 
-failures = []
-
-
-def report(ok, what):
-    print("%s %s" % ("ok" if ok else "FAIL", what))
-    if not ok:
-        failures.append(what)
+report = check_cbf.Report()
 
 
 def true_A(t):
@@ -237,8 +231,7 @@ def main():
         check_intensities(dials_dir, hkl_file(outdir), m)
     else:
         report(False, "cell and intensities not checked: no reindexing")
-    print("%d failure(s)" % len(failures))
-    sys.exit(1 if failures else 0)
+    report.exit()
 
 
 if __name__ == "__main__":
