@@ -25,7 +25,7 @@
 #                         by bench/make_hkl.py 25 30 (h, k -25..25, l
 #                         -30..30, F 10..200 without symmetry: intensities
 #                         can be compared with F^2 reflection by reflection)
-#   --nanobragg "FLAGS"   more nanoBragg flags (e.g. "-water 100")
+#   --nanobragg "FLAGS"   more nanoBragg flags (e.g. "-water 0.2": a background)
 #   --seed N              noise seed (default 1)
 #   --raw FILE            also write the counts pushed (raw frames, the
 #                         format's samples) to FILE
@@ -79,6 +79,10 @@ positive_int --nproc "$nproc"
 [[ $seed =~ ^-?[0-9]+$ ]] || die "--seed needs an integer, not '$seed'"
 [ "$simulate_only" = 1 ] || command -v dials.import > /dev/null \
   || die "dials.import not on PATH (tools/setup.sh installs Debian's dials)"
+
+if [ "$format" = nxs ] && ! gst-inspect-1.0 --exists nbnxsink; then
+  die "--format nxs: this build has no nbnxsink element (the NXmx writer)"
+fi
 
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
