@@ -1,8 +1,10 @@
 /* cbf_truth - the simulated truth a CBF must carry: the engine model's
  * detector, beam and rotation axis for nanoBragg flags (in nanoBragg's
- * lab frame, the engine's SI units), as JSON on stdout, all digits.
- * tests/check_cbf.py compares DIALS' imported models and the files'
- * headers with it.  Usage: cbf_truth FLAG... (no -cbffile). */
+ * lab frame, the engine's SI units), the header beam centre (Xbeam,
+ * Ybeam, m) and the crystal (cell, reciprocal axes at phi = 0 in 1/A), as
+ * JSON on stdout, all digits.  tests/check_cbf.py compares DIALS' imported
+ * models and the files' headers with it, tests/check_dials_sweep.py also
+ * DIALS' indexed crystal.  Usage: cbf_truth FLAG... (no -cbffile). */
 #include "nb_args.h"
 #include "nb_model.h"
 
@@ -36,6 +38,13 @@ main (int argc, char **argv)
   print_vector ("sdet", d->sdet);
   print_vector ("beam", d->beam);
   print_vector ("spindle", d->spindle);
+  print_vector ("a_star", m->xtal.a_star);
+  print_vector ("b_star", m->xtal.b_star);
+  print_vector ("c_star", m->xtal.c_star);
+  printf ("  \"cell\": [%.17g, %.17g, %.17g, %.17g, %.17g, %.17g],\n",
+      m->xtal.cell[0], m->xtal.cell[1], m->xtal.cell[2], m->xtal.cell[3],
+      m->xtal.cell[4], m->xtal.cell[5]);
+  printf ("  \"xbeam\": %.17g,\n  \"ybeam\": %.17g,\n", d->Xbeam, d->Ybeam);
   printf ("  \"pixel_size\": %.17g,\n  \"wavelength\": %.17g,\n"
       "  \"phi\": %.17g,\n  \"osc\": %.17g,\n  \"exposure\": %.17g,\n"
       "  \"fpixels\": %d,\n  \"spixels\": %d,\n  \"fbeam\": %.17g,\n"
