@@ -238,8 +238,12 @@ fast_kernel (const __grid_constant__ NbModel m,
               /* the reference's phi carry-over: see nb_orientations_build */
               const T *table = first ? orient_first : orient;
               first = false;
-              I = fast_steps (box, table, n_orient, (T) scattering[0],
-                  (T) scattering[1], (T) scattering[2], Na, Nb, Nc, I);
+              /* weighted sources as the engine's template sums them */
+              T I_source = fast_steps (box, table, n_orient,
+                  (T) scattering[0], (T) scattering[1], (T) scattering[2],
+                  Na, Nb, Nc, m.weighted ? (T) 0 : I);
+              I = m.weighted ? I + (T) m.sources[src].share * I_source
+                  : I_source;
             }
           }
         }
