@@ -86,3 +86,16 @@ nb_params_apply_detector_preset (NbParams * p)
   if (!(given & NB_PRESET_FIELD_CUTOFF))
     p->count_cutoff = l->count_cutoff;
 }
+
+gchar *
+nb_detector_preset_flags (const char *name)
+{
+  NbDetectorPreset preset;
+  const NbDetectorLayout *l;
+
+  if (!nb_detector_preset_from_name (name, &preset)
+      || (l = nb_detector_layout (preset)) == NULL)
+    return NULL;
+  return g_strdup_printf ("-detector %s -detpixels_f %d -detpixels_s %d "
+      "-pixel %.17g", l->name, l->fpixels, l->spixels, l->pixel_size);
+}

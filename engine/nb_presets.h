@@ -42,6 +42,12 @@ nb_detector_layout_is_gap (const NbDetectorLayout * l, int fpixel,
       || spixel % (l->module_s + l->gap_s) >= l->module_s;
 }
 
+/* The flags that impose the whole pixel array of preset @name on any
+ * argument list they follow ("-detector NAME -detpixels_f W -detpixels_s
+ * H -pixel P": its -detpixels and -pixel then lose); NULL when @name is
+ * not a preset.  For benchmarks of a preset detector. */
+gchar *nb_detector_preset_flags (const char *name);
+
 /* Fills in what p->detector supplies and the user did not set
  * (p->detector_explicit): detector pixels, pixel size, sensor thickness,
  * count cutoff.  Whatever the order, values set explicitly win.  Does
