@@ -82,6 +82,16 @@ render (const char *extra)
   return image;
 }
 
+/* render() of the flags @format makes of @path. */
+static float *
+render_file (const char *format, const char *path)
+{
+  gchar *flags = g_strdup_printf (format, path);
+  float *image = render (flags);
+  g_free (flags);
+  return image;
+}
+
 /* The double-precision value of every pixel (the trace's I_final). */
 static double *
 render_doubles (const char *extra)
@@ -129,28 +139,15 @@ test_zero_weight (void)
   gchar *ab = two_sources ("ab10.txt", 1, 0), *a = two_sources ("a.txt", 1,
       -1), *b = g_strdup_printf ("%s/b.txt", work_dir);
   gchar *eq = two_sources ("ab11.txt", 1, 1);
-  gchar *flags;
   float *img_a, *img_b, *weighted, *off, *deflt, *equal;
 
   g_assert_true (g_file_set_contents (b, "-10 0 0 1 1.3e-10\n", -1, NULL));
-  flags = g_strdup_printf ("-sourcefile %s -source_weights on", ab);
-  weighted = render (flags);
-  g_free (flags);
-  flags = g_strdup_printf ("-sourcefile %s -source_weights off", ab);
-  off = render (flags);
-  g_free (flags);
-  flags = g_strdup_printf ("-sourcefile %s", ab);
-  deflt = render (flags);
-  g_free (flags);
-  flags = g_strdup_printf ("-sourcefile %s -source_weights on", eq);
-  equal = render (flags);
-  g_free (flags);
-  flags = g_strdup_printf ("-sourcefile %s", a);
-  img_a = render (flags);
-  g_free (flags);
-  flags = g_strdup_printf ("-sourcefile %s", b);
-  img_b = render (flags);
-  g_free (flags);
+  weighted = render_file ("-sourcefile %s -source_weights on", ab);
+  off = render_file ("-sourcefile %s -source_weights off", ab);
+  deflt = render_file ("-sourcefile %s", ab);
+  equal = render_file ("-sourcefile %s -source_weights on", eq);
+  img_a = render_file ("-sourcefile %s", a);
+  img_b = render_file ("-sourcefile %s", b);
 
   g_assert_cmpfloat (max_of (img_a), >, 0);
   g_assert_cmpfloat (max_of (img_b), >, 0);
