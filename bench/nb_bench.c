@@ -3,14 +3,17 @@
  *
  *   nb_bench [--device cpu|cuda] [--threads N] [--repeat R]
  *            [--precision double|float] [--frames F] [--copy] [--size S]
- *            ARGS_FILE INPUTS_DIR
+ *            [--detector NAME] ARGS_FILE INPUTS_DIR
  *
  * --frames F (>= 2) also streams a series of F frames the way the element
  * does (submit the frames the backend can queue, then take frame N) and
  * reports its frame rate
  * from the first frame out to the last, lending frames where the backend
  * can (as the element does) unless --copy is given;
- * --size S overrides the detector size (S x S pixels).
+ * --size S overrides the detector size (S x S pixels);
+ * --detector NAME renders preset NAME's pixel array instead of the
+ * argument list's (pixel counts, pixel size, module gaps; its sensor
+ * thickness unless the list gives one), e.g. eiger2-16m.
  *
  * ARGS_FILE holds one nanoBragg command line (tests/golden/bench/args);
  * file names in it are resolved in INPUTS_DIR.  Output flags are ignored:
@@ -24,6 +27,7 @@
 
 #include "nb_args.h"
 #include "nb_backend_select.h"
+#include "nb_presets.h"
 #include "nb_render.h"
 
 int
@@ -31,7 +35,7 @@ main (int argc, char **argv)
 {
   int threads = 0, repeat = 3, frames = 0, size = 0;
   gboolean copy = FALSE;
-  const char *precision = NULL, *device = "cpu";
+  const char *precision = NULL, *device = "cpu", *detector = NULL;
   GOptionEntry entries[] = {
     {"threads", 't', 0, G_OPTION_ARG_INT, &threads, "CPU threads (0 = all)",
         "N"},
@@ -41,6 +45,8 @@ main (int argc, char **argv)
     {"device", 'd', 0, G_OPTION_ARG_STRING, &device, "cpu or cuda", "D"},
     {"frames", 'f', 0, G_OPTION_ARG_INT, &frames, "stream F frames", "F"},
     {"size", 's', 0, G_OPTION_ARG_INT, &size, "detector S x S pixels", "S"},
+    {"detector", 'D', 0, G_OPTION_ARG_STRING, &detector, "a detector "
+          "preset's pixel array (eiger2-16m, pilatus6m, ...)", "NAME"},
     {"copy", 'c', 0, G_OPTION_ARG_NONE, &copy,
         "stream by copying frames out even where the backend lends them",
         NULL},
@@ -81,6 +87,15 @@ main (int argc, char **argv)
     nb_args_apply_string (&p, flag, &error);
     g_free (flag);
   }
+  if (detector != NULL) {
+    gchar *flags = nb_detector_preset_flags (detector);
+    if (flags == NULL || !nb_args_apply_string (&p, flags, &error)) {
+      fprintf (stderr, "nb_bench: --detector %s: not a preset (%s)\n",
+          detector, nb_detector_preset_names ());
+      return 2;
+    }
+    g_free (flags);
+  }
   m = nb_model_new (&p, NULL, &error);
   if (m == NULL) {
     fprintf (stderr, "nb_bench: %s\n", error->message);
@@ -110,6 +125,8 @@ main (int argc, char **argv)
       p.precision == NB_PRECISION_FLOAT32 ? "float32" : "float64");
   printf ("image: %dx%d pixels, %d steps/pixel, %.3g pixel-steps\n",
       m->det.fpixels, m->det.spixels, m->steps, steps);
+  if (detector != NULL)
+    printf ("detector: %s, gaps between modules not rendered\n", detector);
   printf ("render: best of %d = %.3f s\n", repeat, best);
   printf ("rate: %.3g pixel-steps/s, %.3g frames/s\n", steps / best,
       1.0 / best);

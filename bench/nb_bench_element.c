@@ -6,11 +6,14 @@
  *
  *   nb_bench_element [--device auto|cpu|cuda] [--precision float64|float32]
  *                    [--frames F] [--set PROPS] [--caps CAPS]
- *                    [--downstream ELEMENTS] ARGS_FILE INPUTS_DIR
+ *                    [--downstream ELEMENTS] [--detector NAME]
+ *                    ARGS_FILE INPUTS_DIR
  *
  * PROPS: more nanobraggsrc properties ("noise=true read-noise=2");
  * CAPS: the src pad's caps ("video/x-diffraction,format=S32LE");
- * ELEMENTS: a gst-launch chain after them ("nbsmvenc", "nbview ! ...").
+ * ELEMENTS: a gst-launch chain after them ("nbsmvenc", "nbview ! ...");
+ * NAME: a detector preset whose pixel array (pixel counts, pixel size,
+ * module gaps) replaces the argument list's, e.g. eiger2-16m.
  *
  * ARGS_FILE holds one nanoBragg command line, given to the element's
  * nanobragg-args; file names in it are resolved in INPUTS_DIR.  The
@@ -20,6 +23,7 @@
 #include <stdio.h>
 
 #include "nb_bench_count.h"
+#include "nb_presets.h"
 
 int
 main (int argc, char **argv)
@@ -27,6 +31,7 @@ main (int argc, char **argv)
   int frames = 100;
   const char *precision = "float32", *device = "cuda";
   const char *props = "", *caps = NULL, *downstream = NULL;
+  const char *detector = NULL;
   GOptionEntry entries[] = {
     {"device", 'd', 0, G_OPTION_ARG_STRING, &device, "auto, cpu or cuda",
         "D"},
@@ -39,6 +44,8 @@ main (int argc, char **argv)
         "CAPS"},
     {"downstream", 'e', 0, G_OPTION_ARG_STRING, &downstream, "elements "
           "between the source and fakesink", "ELEMENTS"},
+    {"detector", 'D', 0, G_OPTION_ARG_STRING, &detector, "a detector "
+          "preset's pixel array (eiger2-16m, pilatus6m, ...)", "NAME"},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new ("ARGS_FILE INPUTS_DIR");
@@ -65,6 +72,18 @@ main (int argc, char **argv)
     return 2;
   }
 
+  if (detector != NULL) {
+    gchar *flags = nb_detector_preset_flags (detector), *both;
+    if (flags == NULL) {
+      fprintf (stderr, "nb_bench_element: --detector %s: not a preset "
+          "(%s)\n", detector, nb_detector_preset_names ());
+      return 2;
+    }
+    both = g_strdup_printf ("%s %s", g_strstrip (line), flags);
+    g_free (line);
+    g_free (flags);
+    line = both;
+  }
   desc = g_strdup_printf ("nanobraggsrc name=src %s %s%s %s%s ! fakesink "
       "name=sink", props, caps ? "! " : "", caps ? caps : "",
       downstream ? "! " : "", downstream ? downstream : "");

@@ -437,9 +437,13 @@ fast_kernel (const __grid_constant__ NbModel m,
               /* the reference's phi carry-over: see nb_orientations_build */
               const T *table = first ? orient_first : orient;
               first = false;
-              I = fast_steps <T, SHAPE, INTERP> (box, sp, table, n_orient,
-                  (T) scattering[0], (T) scattering[1], (T) scattering[2],
-                  Na, Nb, Nc, I, switched);
+              /* weighted sources as the engine's template sums them */
+              T I_source = fast_steps <T, SHAPE, INTERP> (box, sp, table,
+                  n_orient, (T) scattering[0], (T) scattering[1],
+                  (T) scattering[2], Na, Nb, Nc, m.weighted ? (T) 0 : I,
+                  switched);
+              I = m.weighted ? I + (T) m.sources[src].share * I_source
+                  : I_source;
             }
           }
         }

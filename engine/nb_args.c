@@ -10,6 +10,7 @@
 #include "nb_args.h"
 #include "nb_error.h"
 #include "nb_smv.h"
+#include "nb_presets.h"
 
 #include <errno.h>
 #include <math.h>
@@ -39,7 +40,8 @@ typedef enum {
   O_NOINTERPOLATE, O_ROUND_XTAL, O_SQUARE_XTAL, O_GAUSS_XTAL, O_TOPHAT,
   O_FUDGE, O_PRINTOUT_PIXEL, O_SEED, O_MOSAIC_SEED, O_MISSET_SEED,
   O_WATER, O_TRACE_PIXEL, O_PHI_CARRYOVER, O_THREADS, O_PRECISION, O_DEVICE,
-  O_GPU_ID, O_NOISE_RNG, O_CBFFILE, O_FRAMES,
+  O_GPU_ID, O_NOISE_RNG, O_CBFFILE, O_FRAMES, O_SOURCE_WEIGHTS, O_SPECTRUM,
+  O_DETECTOR,
   /* the readout-only flags (-noise_rng counter), O_READOUT_NOISE first and
    * O_MASKED_VALUE last: see is_readout_only */
   O_READOUT_NOISE, O_PSF_FWHM, O_CALIBRATION_ERROR, O_CALIBRATION_SEED,
@@ -117,6 +119,10 @@ static const NbFlag flags[] = {
   {"-round_div", O_ROUND_DIV, 0, "elliptical divergence grid (default)"},
   {"-square_div", O_SQUARE_DIV, 0, "full divergence grid"},
   {"-sourcefile", O_SOURCEFILE, 1, "FILE  X Y Z weight lambda per source"},
+  {"-spectrum", O_SPECTRUM, 1, "FILE  wavelength(A) weight per line: the "
+        "wavelengths of every divergence point (docs/physics.md)"},
+  {"-source_weights", O_SOURCE_WEIGHTS, 1, "auto|on|off  weigh the sources "
+        "(auto: off for -sourcefile, as nanoBragg; on for -spectrum)"},
   {"-fluence", O_FLUENCE, 1, "photons/m^2  integrated fluence"},
   {"-flux", O_FLUX, 1, "photons/s  (with -exposure, -beamsize)"},
   {"-exposure", O_EXPOSURE, 1, "s  exposure time"},
@@ -164,6 +170,9 @@ static const NbFlag flags[] = {
   {"-spindle_axis", O_SPINDLE, 3, "x y z  rotation axis (CUSTOM)"},
   {"-twotheta_axis", O_TWOTHETA_AXIS, 3, "x y z  two-theta axis (CUSTOM)"},
   {"-pix0_vector", O_PIX0, 3, "x y z  m; selects CUSTOM (value unused, as nanoBragg)"},
+  {"-detector", O_DETECTOR, 1, "NAME  preset: pilatus6m|pilatus2m|"
+        "pilatus300k|eiger2-16m|eiger2-9m|eiger2-4m|eiger2-1m|eiger2-500k "
+        "(explicit flags win; docs/cli.md)"},
   {"-curved_det", O_CURVED, 0, "spherical detector"},
   {"-curved_detector", O_CURVED, 0, NULL},
   {"-point_pixel", O_POINT_PIXEL, 0, "omega = 1/R^2"},
@@ -385,6 +394,7 @@ apply_fixed (NbParams * p, const NbFlag * f, const char *const *argv, int i,
         /* nanoBragg: an infinite attenuation depth also drops the thickness */
         p->detector_thick = 0.0;
         p->detector_abs = 0.0;
+        p->detector_explicit |= NB_PRESET_FIELD_THICKNESS;
       } else {
         p->detector_abs = d[0];
       }
@@ -460,6 +470,28 @@ apply_fixed (NbParams * p, const NbFlag * f, const char *const *argv, int i,
     case O_4STOL: set_string (&p->stol_file, s); p->stol_file_mult = 1e10 / 4; break;
     case O_Q: set_string (&p->stol_file, s); p->stol_file_mult = 1e10 / G_PI / 4; break;
     case O_SOURCEFILE: set_string (&p->source_file, s); break;
+    case O_SPECTRUM: set_string (&p->spectrum_file, s); break;
+    case O_SOURCE_WEIGHTS:
+      if (strcmp (s, "auto") == 0)
+        p->source_weights = NB_SOURCE_WEIGHTS_AUTO;
+      else if (strcmp (s, "on") == 0)
+        p->source_weights = NB_SOURCE_WEIGHTS_ON;
+      else if (strcmp (s, "off") == 0)
+        p->source_weights = NB_SOURCE_WEIGHTS_OFF;
+      else {
+        g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT,
+            "%s: '%s' is not 'auto', 'on' or 'off'", name, s);
+        return FALSE;
+      }
+      break;
+    case O_DETECTOR:
+      if (!nb_detector_preset_from_name (s, &p->detector)) {
+        g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT,
+            "%s: '%s' is not a detector preset (%s)", name, s,
+            nb_detector_preset_names ());
+        return FALSE;
+      }
+      break;
     case O_FLOATFILE: set_string (&p->float_file, s); break;
     case O_INTFILE: set_string (&p->int_file, s); break;
     case O_PGMFILE: set_string (&p->pgm_file, s); p->write_pgm = TRUE; break;
@@ -591,6 +623,32 @@ apply_fixed (NbParams * p, const NbFlag * f, const char *const *argv, int i,
   return TRUE;
 }
 
+/* The preset values (NbPresetField) flag @opt sets: a detector preset
+ * leaves them alone. */
+static guint
+preset_fields_of (NbOpt opt)
+{
+  switch (opt) {
+    case O_DETSIZE:
+    case O_DETPIXELS:
+      return NB_PRESET_FIELD_FPIXELS | NB_PRESET_FIELD_SPIXELS;
+    case O_DETSIZE_F:
+    case O_DETPIXELS_F:
+      return NB_PRESET_FIELD_FPIXELS;
+    case O_DETSIZE_S:
+    case O_DETPIXELS_S:
+      return NB_PRESET_FIELD_SPIXELS;
+    case O_PIXEL:
+      return NB_PRESET_FIELD_PIXEL_SIZE;
+    case O_DET_THICK:
+      return NB_PRESET_FIELD_THICKNESS;
+    case O_COUNT_CUTOFF:
+      return NB_PRESET_FIELD_CUTOFF;
+    default:
+      return 0;
+  }
+}
+
 /* nanoBragg reads the headers of -mask and then -img before any other flag,
  * so the rest of the command line overrides what they say. */
 static gboolean
@@ -616,6 +674,9 @@ apply_header_files (NbParams * p, int argc, const char *const *argv,
         nb_smv_image_free (img);
         return FALSE;
       }
+      /* the header's size and pixel are given values, as flags are */
+      p->detector_explicit |= NB_PRESET_FIELD_FPIXELS
+          | NB_PRESET_FIELD_SPIXELS | NB_PRESET_FIELD_PIXEL_SIZE;
       nb_smv_image_free (img);
     }
   }
@@ -701,6 +762,7 @@ nb_args_apply (NbParams * p, int argc, const char *const *argv,
     }
     if (!apply_fixed (p, f, argv, i, error))
       return FALSE;
+    p->detector_explicit |= preset_fields_of (f->opt);
     if (readout_flag == NULL && is_readout_only (f->opt))
       readout_flag = arg;
     i += 1 + f->nargs;
@@ -712,6 +774,7 @@ nb_args_apply (NbParams * p, int argc, const char *const *argv,
         "has no such readout stage)", readout_flag);
     return FALSE;
   }
+  nb_params_apply_detector_preset (p);
   return TRUE;
 }
 

@@ -2,6 +2,7 @@
 #include "nb_model.h"
 #include "nb_error.h"
 #include "nb_args.h"
+#include "nb_presets.h"
 #include "nb_smv.h"
 #include "nb_vec.h"
 
@@ -93,6 +94,26 @@ load_mask (NbModel * m, const NbParams * p, GError ** error)
   return TRUE;
 }
 
+/* A preset's gaps between modules join the mask: they are not rendered
+ * and read out as the masked value, as pixels 0 in -mask are. */
+static void
+mask_module_gaps (NbDetector * d, const NbParams * p)
+{
+  const NbDetectorLayout *l = nb_detector_layout (p->detector);
+
+  if (l == NULL)
+    return;
+  if (d->mask == NULL) {
+    d->mask = g_new (guint16, (gsize) d->fpixels * d->spixels);
+    for (gsize i = 0; i < (gsize) d->fpixels * d->spixels; i++)
+      d->mask[i] = 1;
+  }
+  for (int s = 0; s < d->spixels; s++)
+    for (int f = 0; f < d->fpixels; f++)
+      if (nb_detector_layout_is_gap (l, f, s))
+        d->mask[(gsize) s * d->fpixels + f] = 0;
+}
+
 NbModel *
 nb_model_new (const NbParams * params, GString * log, GError ** error)
 {
@@ -105,6 +126,8 @@ nb_model_new (const NbParams * params, GString * log, GError ** error)
   m = g_new0 (NbModel, 1);
   nb_params_copy (&m->params, params);
   p = &m->params;
+  /* callers that fill NbParams by hand get the preset too */
+  nb_params_apply_detector_preset (p);
   m->r_e_sqr = R_E_SQR;
   m->lambda0 = p->wavelength / 1.0e10;
 
@@ -144,6 +167,7 @@ nb_model_new (const NbParams * params, GString * log, GError ** error)
     m->xtal.interpolate = FALSE;
   if (!load_mask (m, p, error))
     goto fail;
+  mask_module_gaps (&m->det, p);
 
   if (!nb_sources_init (m, p, error))
     goto fail;

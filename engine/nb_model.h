@@ -65,7 +65,11 @@ typedef struct {
 typedef struct {
   double dir[3];                /* unit vector sample -> source (incident = -dir) */
   double lambda;                /* m */
-  double weight;                /* as read; nanoBragg ignores it */
+  double weight;                /* as read (generated: 1/n, as nanoBragg
+                                 * prints it) */
+  double share;                 /* weight over the mean weight: the sum
+                                 * multiplies by it when the model is
+                                 * weighted (1 otherwise) */
 } NbSource;
 
 typedef struct {
@@ -75,6 +79,9 @@ typedef struct {
 
   NbSource *sources;
   int n_sources;
+  gboolean weighted;            /* the sources' weights differ and count:
+                                 * each source's steps are summed alone,
+                                 * then added times its weight */
   int divsteps;                 /* divergence points kept after the round cut */
   double hdivrange, hdivstep, vdivrange, vdivstep;      /* rad */
   int hdivsteps, vdivsteps, dispsteps;

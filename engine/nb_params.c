@@ -88,8 +88,8 @@ void
 nb_params_clear (NbParams * p)
 {
   gchar **strings[] = { &p->hkl_file, &p->mat_file, &p->dump_file,
-    &p->source_file, &p->mask_file, &p->img_file, &p->stol_file,
-    &p->stolout_file, &p->float_file, &p->int_file, &p->pgm_file,
+    &p->source_file, &p->spectrum_file, &p->mask_file, &p->img_file,
+    &p->stol_file, &p->stolout_file, &p->float_file, &p->int_file, &p->pgm_file,
     &p->noise_file, &p->gpu_ids
   };
   for (guint i = 0; i < G_N_ELEMENTS (strings); i++)
@@ -105,6 +105,7 @@ nb_params_copy (NbParams * dst, const NbParams * src)
   dst->mat_file = g_strdup (src->mat_file);
   dst->dump_file = g_strdup (src->dump_file);
   dst->source_file = g_strdup (src->source_file);
+  dst->spectrum_file = g_strdup (src->spectrum_file);
   dst->mask_file = g_strdup (src->mask_file);
   dst->img_file = g_strdup (src->img_file);
   dst->stol_file = g_strdup (src->stol_file);

@@ -48,6 +48,39 @@ typedef enum {
                                  * the same counts on every backend */
 } NbNoiseRng;
 
+/* Whether the sources' weights scale their share of the fluence
+ * (docs/physics.md, "Weighted sources and spectra"). */
+typedef enum {
+  NB_SOURCE_WEIGHTS_AUTO,       /* the CLI's default: nanoBragg's (off) for
+                                 * -sourcefile, on for -spectrum */
+  NB_SOURCE_WEIGHTS_OFF,        /* every source counts equally (nanoBragg) */
+  NB_SOURCE_WEIGHTS_ON          /* weighted mean over the sources */
+} NbSourceWeights;
+
+/* Detector presets (docs/physics.md, "Detector presets"). */
+typedef enum {
+  NB_DETECTOR_NONE,
+  NB_DETECTOR_PILATUS_6M,
+  NB_DETECTOR_PILATUS_2M,
+  NB_DETECTOR_PILATUS_300K,
+  NB_DETECTOR_EIGER2_16M,
+  NB_DETECTOR_EIGER2_9M,
+  NB_DETECTOR_EIGER2_4M,
+  NB_DETECTOR_EIGER2_1M,
+  NB_DETECTOR_EIGER2_500K
+} NbDetectorPreset;
+
+/* The values a detector preset supplies, as bits of
+ * NbParams.detector_explicit: set = the user gave it, the preset keeps
+ * off it. */
+typedef enum {
+  NB_PRESET_FIELD_FPIXELS = 1 << 0,
+  NB_PRESET_FIELD_SPIXELS = 1 << 1,
+  NB_PRESET_FIELD_PIXEL_SIZE = 1 << 2,
+  NB_PRESET_FIELD_THICKNESS = 1 << 3,
+  NB_PRESET_FIELD_CUTOFF = 1 << 4
+} NbPresetField;
+
 typedef enum {
   NB_PRECISION_FLOAT64,
   NB_PRECISION_FLOAT32
@@ -61,6 +94,7 @@ typedef struct {
   gchar *mat_file;              /* MOSFLM A matrix (reciprocal vectors x lambda) */
   gchar *dump_file;             /* Fdump cache, default "Fdump.bin" */
   gchar *source_file;           /* X Y Z weight lambda per line */
+  gchar *spectrum_file;         /* lambda (Angstrom) weight per line */
   gchar *mask_file;             /* SMV image, 0 = skip pixel */
   gchar *img_file;              /* SMV image whose header sets the detector */
   gchar *stol_file;             /* amorphous F(stol) table (parsed, unused) */
@@ -95,6 +129,7 @@ typedef struct {
 
   /* ---- beam ---- */
   double wavelength;            /* Angstrom, default 1 (-lambda, -energy) */
+  NbSourceWeights source_weights;       /* default auto (CLI); element: on */
   double dispersion;            /* delta lambda / lambda, percent; default 0 */
   int dispsteps;                /* -1 = auto */
   double hdivrange, vdivrange;  /* mrad; < 0 = unset */
@@ -110,6 +145,8 @@ typedef struct {
   double water;                 /* water background thickness, micrometres */
 
   /* ---- detector ---- */
+  NbDetectorPreset detector;    /* -detector; default none */
+  guint detector_explicit;      /* NbPresetField bits the user set */
   NbConvention convention;      /* default MOSFLM */
   NbPivot pivot;                /* default beam; conventions override */
   double distance;              /* mm, default 100 */

@@ -400,9 +400,22 @@ plain_lanes8 (const float *photons, double gain, double adc, double cutoff,
 }
 #endif
 
+/* TRUE when one of the 8 pixels from (@f, @s) is 0 in the mask (-mask,
+ * a preset's module gaps). */
+static inline gboolean
+any_masked8 (const NbDetector * d, int f, int s)
+{
+  const guint16 *m;
+
+  if (d->mask == NULL)
+    return FALSE;
+  m = d->mask + (gsize) s * d->fpixels + f;
+  return !(m[0] && m[1] && m[2] && m[3] && m[4] && m[5] && m[6] && m[7]);
+}
+
 /* The pixels [@i, @i + @n) of row @s, from column @f, whose shared blocks
  * start at pair @first_pair: 8 at a time through dim_lanes8 where the
- * readout has nothing but Poisson noise, gain and offset and the pixels
+ * readout has nothing but Poisson noise, gain and offset and the 8 pixels
  * are all unmasked; the rest one by one. */
 static void
 counts_span (ReadoutJob * job, int s, int f, gsize i, int n,
@@ -418,7 +431,7 @@ counts_span (ReadoutJob * job, int s, int f, gsize i, int n,
 #if defined(__x86_64__) && defined(__GNUC__)
   /* gain and offset, with or without Poisson noise, on unmasked rows */
   vector = r->calibration_error == 0.0 && r->read_noise == 0.0
-      && r->adc_offset < r->cutoff && d->mask == NULL
+      && r->adc_offset < r->cutoff
       && s >= d->roi_ymin && s <= d->roi_ymax
       && __builtin_cpu_supports ("avx2");
   /* what nb_readout_counts_from gives a pixel of deviate 0 */
@@ -428,7 +441,7 @@ counts_span (ReadoutJob * job, int s, int f, gsize i, int n,
     int dim = 0, lanes = 1;
 #if defined(__x86_64__) && defined(__GNUC__)
     if (vector && k + 8 <= n && f + k >= d->roi_xmin
-        && f + k + 7 <= d->roi_xmax) {
+        && f + k + 7 <= d->roi_xmax && !any_masked8 (d, f + k, s)) {
       if (!r->poisson) {
         double c[8];
         plain_lanes8 (job->photons + i + k, r->gain, r->adc_offset,

@@ -24,6 +24,10 @@
 #define NB_CAT_(a, b) a##b
 #define NB_CAT(a, b) NB_CAT_(a, b)
 #define NB_STEPS NB_CAT (NB_FN, _steps)
+/* the end of a weighted source's sum: what it adds to the pixel's */
+#define NB_ADD_SOURCE_SUM() do { \
+    if (m->weighted) \
+      I = I_before + (NB_T) src->share * I; } while (0)
 
 #ifndef NB_NEAREST_F
 #define NB_NEAREST_F nb_nearest_F
@@ -166,12 +170,19 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
 #if !NB_SUM_GIVEN
           const NB_T *table = first_loop ? orient_first : orient;
           NB_T scattering[3];
+          /* weighted sources: this source's steps are summed on their own
+           * and added times its share (the same on the GPU); unweighted,
+           * the steps run on in one sum, as nanoBragg's do */
+          const NB_T I_before = I;
+          if (m->weighted)
+            I = 0;
           first_loop = FALSE;
           for (int i = 0; i < 3; i++)
             scattering[i] = (NB_T) scattering_d[i];
 #if !NB_TRACING
           if (fast && !*interp) {
             I = NB_STEPS (x, table, n_orient, scattering, Na, Nb, Nc, I);
+            NB_ADD_SOURCE_SUM ();
             continue;
           }
 #endif
@@ -274,6 +285,7 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
             if (d->oversample_omega)
               I *= (NB_T) omega;
           }
+          NB_ADD_SOURCE_SUM ();
 #endif /* !NB_SUM_GIVEN */
         }
 #if NB_TRACING
@@ -308,6 +320,7 @@ NB_FN (const NbModel * m, const NB_T * orient, const NB_T * orient_first,
 #undef NB_NEAREST_F_DEFAULTED
 #endif
 #undef NB_STEPS
+#undef NB_ADD_SOURCE_SUM
 #ifdef NB_SUM_GIVEN_DEFAULTED
 #undef NB_SUM_GIVEN
 #undef NB_SUM_GIVEN_DEFAULTED

@@ -312,10 +312,12 @@ check_readout_settings (GstNanoBraggSrc * self, GError ** error)
   NbReadout r;
 
   if (p->noise_rng == NB_NOISE_RNG_NANOBRAGG) {
+    /* (a detector preset's own cutoff is for the counter readout) */
     const char *set = p->read_noise != 0.0 ? "read-noise"
         : p->psf_fwhm != 0.0 ? "psf-fwhm"
         : p->calibration_error != 0.0 ? "calibration-error"
-        : p->count_cutoff != -1.0 ? "count-cutoff"
+        : p->count_cutoff != -1.0 && (p->detector == NB_DETECTOR_NONE
+        || (p->detector_explicit & NB_PRESET_FIELD_CUTOFF)) ? "count-cutoff"
         : p->masked_value != -1 ? "masked-value" : NULL;
     if (set != NULL) {
       g_set_error (error, NB_ERROR, NB_ERROR_VALUE, "property '%s' needs "

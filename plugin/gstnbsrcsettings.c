@@ -2,6 +2,7 @@
 #include "gstnbsrcsettings.h"
 #include "nb_args.h"
 #include "nb_error.h"
+#include "nb_presets.h"
 
 #include <math.h>
 #include <stddef.h>
@@ -47,6 +48,32 @@ DEFINE_ENUM (gst_nb_noise_rng_get_type, "GstNbNoiseRng",
         "nanobragg"},
     {NB_NOISE_RNG_COUNTER, "Philox keyed by seed, frame and pixel: the "
           "same counts on CPU and GPU, for any threads", "counter"})
+DEFINE_ENUM (gst_nb_source_weights_get_type, "GstNbSourceWeights",
+    {NB_SOURCE_WEIGHTS_AUTO, "As the CLI: off for source-file (nanoBragg), "
+          "on for spectrum-file", "auto"},
+    {NB_SOURCE_WEIGHTS_OFF, "Every source counts equally, weights ignored "
+          "(nanoBragg)", "off"},
+    {NB_SOURCE_WEIGHTS_ON, "Weighted mean over the sources: each gets "
+          "weight / sum of weights of the fluence", "on"})
+DEFINE_ENUM (gst_nb_detector_get_type, "GstNbDetector",
+    {NB_DETECTOR_NONE, "No preset: width, height, pixel-size as given",
+        "none"},
+    {NB_DETECTOR_PILATUS_6M, "PILATUS 6M: 2463 x 2527 pixels of 172 um, "
+          "5 x 12 modules", "pilatus6m"},
+    {NB_DETECTOR_PILATUS_2M, "PILATUS 2M: 1475 x 1679 pixels of 172 um, "
+          "3 x 8 modules", "pilatus2m"},
+    {NB_DETECTOR_PILATUS_300K, "PILATUS 300K: 487 x 619 pixels of 172 um, "
+          "1 x 3 modules", "pilatus300k"},
+    {NB_DETECTOR_EIGER2_16M, "EIGER2 X 16M: 4148 x 4362 pixels of 75 um, "
+          "4 x 8 modules", "eiger2-16m"},
+    {NB_DETECTOR_EIGER2_9M, "EIGER2 X 9M: 3108 x 3262 pixels of 75 um, "
+          "3 x 6 modules", "eiger2-9m"},
+    {NB_DETECTOR_EIGER2_4M, "EIGER2 X 4M: 2068 x 2162 pixels of 75 um, "
+          "2 x 4 modules", "eiger2-4m"},
+    {NB_DETECTOR_EIGER2_1M, "EIGER2 X 1M: 1028 x 1062 pixels of 75 um, "
+          "1 x 2 modules", "eiger2-1m"},
+    {NB_DETECTOR_EIGER2_500K, "EIGER2 X 500K: 1028 x 512 pixels of 75 um, "
+          "1 module", "eiger2-500k"})
 DEFINE_ENUM (gst_nb_precision_get_type, "GstNbPrecision",
     {NB_PRECISION_FLOAT64, "Double precision (parity with nanoBragg)",
         "float64"},
@@ -117,6 +144,12 @@ static const Prop props[] = {
       P (round_div)},
   {"source-file", "Sources file: 'X Y Z weight lambda' per line (m)",
       K_FILE, P (source_file)},
+  {"spectrum-file", "Spectrum: 'wavelength(Angstrom) weight' per line; "
+        "every divergence point gets each wavelength", K_FILE,
+      P (spectrum_file)},
+  {"source-weights", "Weigh the sources (source-file, spectrum-file): on "
+        "keeps the total fluence, shared in proportion to the weights",
+      K_ENUM, P (source_weights), 0, 0, gst_nb_source_weights_get_type},
   {"fluence", "Integrated fluence (photons/m^2)", K_DOUBLE, P (fluence), 0,
       INF},
   {"flux", "Flux (photons/s); with exposure and beam-size replaces fluence",
@@ -131,6 +164,11 @@ static const Prop props[] = {
   {"water", "Water background: thickness of water in the beam "
         "(micrometres)", K_DOUBLE, P (water), 0, INF},
   /* detector */
+  {"detector", "Detector preset: pixel counts and size, gaps between "
+        "modules (not rendered, read out as masked-value), sensor "
+        "thickness, count cutoff; width, height, pixel-size, "
+        "detector-thickness and count-cutoff set explicitly win", K_ENUM,
+      P (detector), 0, 0, gst_nb_detector_get_type},
   {"convention", "Detector/beam convention", K_ENUM, P (convention), 0, 0,
       gst_nb_convention_get_type},
   {"pivot", "Detector pivot (custom convention only; others force theirs)",
@@ -268,6 +306,8 @@ gst_nb_src_settings_init (GstNbSrcSettings * s)
   s->params.close_distance = 0.0;
   /* counts that do not depend on the device, threads or sharding */
   s->params.noise_rng = NB_NOISE_RNG_COUNTER;
+  /* not a drop-in: weights mean what they say */
+  s->params.source_weights = NB_SOURCE_WEIGHTS_ON;
   g_clear_pointer (&s->params.dump_file, g_free);
 }
 
@@ -335,6 +375,23 @@ gst_nb_src_settings_install (GObjectClass * klass, guint first_id)
   return first_id + N_PROPS;
 }
 
+/* The preset value (NbPresetField) the property at @offset sets. */
+static guint
+preset_field_at (gsize offset)
+{
+  if (offset == P (fpixels))
+    return NB_PRESET_FIELD_FPIXELS;
+  if (offset == P (spixels))
+    return NB_PRESET_FIELD_SPIXELS;
+  if (offset == P (pixel_size))
+    return NB_PRESET_FIELD_PIXEL_SIZE;
+  if (offset == P (detector_thick))
+    return NB_PRESET_FIELD_THICKNESS;
+  if (offset == P (count_cutoff))
+    return NB_PRESET_FIELD_CUTOFF;
+  return 0;
+}
+
 gboolean
 gst_nb_src_settings_set (GstNbSrcSettings * s, guint first_id,
     guint prop_id, const GValue * value)
@@ -345,6 +402,8 @@ gst_nb_src_settings_set (GstNbSrcSettings * s, guint first_id,
   if (prop_id < first_id || prop_id >= first_id + N_PROPS)
     return FALSE;
   p = &props[prop_id - first_id];
+  if (p->kind != K_TEXT)
+    d->detector_explicit |= preset_field_at (p->offset);
   switch (p->kind) {
     case K_DOUBLE:
       G_STRUCT_MEMBER (double, d, p->offset) = g_value_get_double (value);
@@ -652,5 +711,6 @@ gst_nb_src_settings_to_params (const GstNbSrcSettings * s,
    * are ignored: the noise property decides */
   g_clear_pointer (&out->dump_file, g_free);
   out->calculate_noise = s->params.calculate_noise;
+  nb_params_apply_detector_preset (out);
   return TRUE;
 }

@@ -12,6 +12,7 @@
  * MIN_COMMON_CASE_COVERAGE golden cases must take the common-case kernel.
  * Exits 77 (skipped) when this build has no CUDA or no GPU answers. */
 #include <glib.h>
+#include <glib/gstdio.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -489,6 +490,49 @@ test_lend_limit (void)
 /* The common-case kernel is not a corner of the code: most golden cases
  * take it (the image tests above compare it and the general kernel with
  * the CPU). */
+/* Weighted sources (a spectrum of unequal weights, times a divergence
+ * grid) and a detector preset's gaps: both CUDA kernels against the CPU,
+ * gap pixels 0 on the GPU. */
+static void
+test_weighted_and_preset (void)
+{
+  const GoldenTolerance f64 = { 1e-9, 1e-3, 1e-9, 0.999999999 };
+  gchar *spectrum = g_build_filename (g_get_tmp_dir (),
+      "nb-gpu-spectrum.txt", NULL);
+  gchar *extras[2];
+
+  g_assert_true (g_file_set_contents (spectrum, "0.98 1\n1.0 3\n1.03 0.5\n",
+          -1, NULL));
+  extras[0] = g_strdup_printf ("-spectrum %s -divergence 0.2 -divsteps 2 "
+      "-precision double", spectrum);
+  extras[1] = g_strdup ("-detector pilatus300k -detpixels_s 300 -pixel 0.2 "
+      "-precision double");
+  for (int e = 0; e < 2; e++) {
+    NbModel *m = golden_load_case ("mosflm_basic", extras[e]);
+    gsize n = (gsize) m->det.fpixels * m->det.spixels;
+    const char *kernel = NULL;
+    float *cpu = render (m, NB_DEVICE_CPU, 0);
+    float *gpu = render_with (m, NB_DEVICE_CUDA, 0, &kernel, NULL);
+    float *general = render_general (m, NULL);
+
+    g_assert_true (e == 1 || m->weighted);
+    g_test_message ("%s: %s", extras[e], kernel);
+    expect_match (extras[e], kernel, gpu, cpu, n, &f64);
+    expect_match (extras[e], "general kernel", general, cpu, n, &f64);
+    for (gsize i = 0; i < n && m->det.mask != NULL; i++)
+      if (m->det.mask[i] == 0 && (gpu[i] != 0.0f || general[i] != 0.0f))
+        g_test_fail_printf ("%s: gap pixel %" G_GSIZE_FORMAT " rendered",
+            extras[e], i);
+    g_free (cpu);
+    g_free (gpu);
+    g_free (general);
+    nb_model_free (m);
+    g_free (extras[e]);
+  }
+  g_remove (spectrum);
+  g_free (spectrum);
+}
+
 static void
 test_common_case_coverage (void)
 {
@@ -542,5 +586,6 @@ main (int argc, char **argv)
   g_test_add_func ("/gpu/lend", test_lend);
   g_test_add_func ("/gpu/lend-limit", test_lend_limit);
   g_test_add_func ("/gpu/coverage/common-case", test_common_case_coverage);
+  g_test_add_func ("/gpu/weighted-and-preset", test_weighted_and_preset);
   return g_test_run ();
 }
