@@ -364,7 +364,7 @@ write_detector (hid_t det, const NbNxsSeries * s, guint64 n_frames,
 {
   const NbLabGeometry *g = &s->geometry;
   double m[3][3], n_lab[3], normal[3], fast[3], slow[3], origin[3], pix0[3];
-  double in_plane[3], bx, by, dist, p = g->pixel_size, zero = 0.0;
+  double in_plane[3], bx, by, dist, p = g->pixel_size, zero = 0.0, thickness;
   hsize_t dims[2] = { (hsize_t) s->height, (hsize_t) s->width };
   gint32 origin0[2] = { 0, 0 }, size[2] = { s->height, s->width };
   gint32 stride[2] = { 1, 1 };
@@ -384,12 +384,15 @@ write_detector (hid_t det, const NbNxsSeries * s, guint64 n_frames,
   nb_geom_beam_xy (g, &bx, &by, &dist);
   for (int i = 0; i < 3; i++)
     in_plane[i] = origin[i] - dist * normal[i];
+  /* dxtbx's parallax model refuses a sensor of no thickness (nanoBragg's
+   * default, no parallax): 1 nm of silicon shifts nothing measurable */
+  thickness = s->thickness > 0 ? s->thickness : NB_NXS_THIN_SENSOR;
 
   ok = put_string (det, "depends_on", DETECTOR_Z)
       && put_string (det, "description", "nanoBragg simulated photon "
       "counter") && put_string (det, "type", "pixel")
       && put_string (det, "sensor_material", s->material ? s->material
-      : "Si") && put_double (det, "sensor_thickness", s->thickness, "mm")
+      : "Si") && put_double (det, "sensor_thickness", thickness, "mm")
       && put_int (det, "saturation_value", (gint32) s->saturation)
       && put_int (det, "underload_value", (gint32) s->underload)
       && put_double (det, "count_time", s->count_time, "s")

@@ -32,6 +32,10 @@ G_BEGIN_DECLS
 /* The HDF5 filter id of bitshuffle. */
 #define NB_NXS_BITSHUFFLE_FILTER 32008
 
+/* The sensor_thickness (mm) written for a thickness of 0: DIALS cannot
+ * take 0 (docs/formats.md). */
+#define NB_NXS_THIN_SENSOR 1e-6
+
 typedef enum {
   NB_NXS_COMPRESSION_BSLZ4,     /* bitshuffle + LZ4 (filter 32008) */
   NB_NXS_COMPRESSION_NONE       /* plain chunks: any libhdf5 reads them */

@@ -12,6 +12,9 @@
 
 #include "nb_args.h"
 #include "nb_cbf.h"
+#ifdef NB_HAVE_NXS
+#include "nb_nxs.h"
+#endif
 #include "nb_backend_select.h"
 #include "nb_error.h"
 #include "nb_image.h"
@@ -66,31 +69,32 @@ counter_noise_image (const NbModel * m, const NbReadout * readout,
       st.total, st.overloads, st.masked);
 }
 
-/* Takes "-cbffile NAME" (the last one wins, as for nanoBragg's file
+/* Takes "FLAG NAME" for @flag (the last one wins, as for nanoBragg's file
  * flags) off @argv, which keeps the other flags in order; the engine's
- * flag parser refuses -cbffile, which only the CLI writes. */
+ * flag parser refuses -cbffile and -nxsfile, which only the CLI writes. */
 static gboolean
-take_cbffile (int *argc, char **argv, char **cbf_file, GError ** error)
+take_file_flag (int *argc, char **argv, const char *flag, char **file,
+    GError ** error)
 {
   int out = 1;
 
   for (int i = 1; i < *argc; i++) {
-    if (strcmp (argv[i], "-cbffile") != 0) {
+    if (strcmp (argv[i], flag) != 0) {
       argv[out++] = argv[i];
       continue;
     }
     if (i + 1 >= *argc) {
       g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT,
-          "-cbffile: needs 1 value (a file name)");
+          "%s: needs 1 value (a file name)", flag);
       return FALSE;
     }
-    *cbf_file = argv[++i];
+    *file = argv[++i];
   }
   *argc = out;
   return TRUE;
 }
 
-/* The readout of -cbffile: with noise (the default) nanoBragg's noise
+/* The readout of -cbffile and -nxsfile: with noise (the default) nanoBragg's noise
  * image in 32 bits, i.e. 1 count per photon, Poisson, the counter
  * generator keyed by -seed (with -noise_rng counter the same counts as the
  * -noisefile, up to its 16-bit clip); with -nonoise the -intfile's counts
@@ -104,7 +108,8 @@ cbf_readout (const NbParams * p, double scale, NbReadout * r)
   r->poisson = p->calculate_noise;
 }
 
-/* Names of the readout values in errors about -cbffile's readout. */
+/* Names of the readout values in errors about -cbffile's readout (and
+ * -nxsfile's, the same). */
 static const char *const cbf_readout_names[NB_READOUT_N_FIELDS] = {
   [NB_READOUT_FIELD_GAIN] = "-scale",
   [NB_READOUT_FIELD_ADC_OFFSET] = "-adc",
@@ -142,39 +147,98 @@ cbf_header (const NbModel * m, const NbParams * p, const NbReadout * r,
   memcpy (h->spindle, d->spindle, sizeof (h->spindle));
 }
 
-/* Reads out frame 0 as 32-bit counts and writes them as @path. */
-static gboolean
-write_cbf (const char *path, const NbModel * m, const NbParams * p,
-    double scale, const float *image, GError ** error)
+/* Reads out frame 0 as the 32-bit counts of -cbffile and -nxsfile (g_free;
+ * NULL with @error); *@r receives the readout. */
+static gint32 *
+file_counts (const NbModel * m, const NbParams * p, double scale,
+    const float *image, NbReadout * r, GError ** error)
 {
   gsize npix = (gsize) m->det.fpixels * m->det.spixels;
   gint32 *counts = g_try_new (gint32, npix);
   NbReadoutWork *work;
   NbReadoutStats st;
-  NbReadout r;
-  NbCbfHeader h;
-  gboolean ok;
 
   if (counts == NULL) {
     g_set_error (error, NB_ERROR, NB_ERROR_FILE, "cannot allocate the "
         "counts");
-    return FALSE;
+    return NULL;
   }
-  cbf_readout (p, scale, &r);
+  cbf_readout (p, scale, r);
   work = nb_readout_work_new (p->num_threads);
-  nb_readout_frame (work, &r, &m->det, 0, image, NB_COUNTS_S32, counts, &st);
+  nb_readout_frame (work, r, &m->det, 0, image, NB_COUNTS_S32, counts, &st);
   nb_readout_work_free (work);
-  printf ("%.0f counts in CBF image (%s, %g counts/photon; %" G_GINT64_FORMAT
-      " overloads, %" G_GINT64_FORMAT " masked pixels)\n", st.total,
-      r.poisson ? "Poisson, counter generator" : "no noise", r.gain,
-      st.overloads, st.masked);
-  cbf_header (m, p, &r, &h);
+  printf ("%.0f counts in 32-bit image (%s, %g counts/photon; %"
+      G_GINT64_FORMAT " overloads, %" G_GINT64_FORMAT " masked pixels)\n",
+      st.total, r->poisson ? "Poisson, counter generator" : "no noise",
+      r->gain, st.overloads, st.masked);
+  return counts;
+}
+
+static gboolean
+write_cbf (const char *path, const NbModel * m, const NbParams * p,
+    const NbReadout * r, const gint32 * counts, GError ** error)
+{
+  NbCbfHeader h;
+
+  cbf_header (m, p, r, &h);
   printf ("writing %s as CBF (32-bit counts, byte offset)\n", path);
-  ok = nb_cbf_write (path, &h, counts, NB_CBF_PIXELS_S32,
+  return nb_cbf_write (path, &h, counts, NB_CBF_PIXELS_S32,
       (guint) g_get_num_processors (), error);
-  g_free (counts);
+}
+
+#ifdef NB_HAVE_NXS
+/* The series of one frame, from the CBF header of the same frame (one
+ * source for both files' geometry). */
+static void
+nxs_series (const NbCbfHeader * h, NbNxsSeries * s)
+{
+  nb_nxs_series_init (s);
+  s->width = h->width;
+  s->height = h->height;
+  memcpy (s->geometry.pix0, h->pix0, sizeof (h->pix0));
+  memcpy (s->geometry.fdet, h->fdet, sizeof (h->fdet));
+  memcpy (s->geometry.sdet, h->sdet, sizeof (h->sdet));
+  memcpy (s->geometry.beam, h->beam, sizeof (h->beam));
+  memcpy (s->geometry.spindle, h->spindle, sizeof (h->spindle));
+  s->geometry.pixel_size = h->pixel_size;
+  s->thickness = h->thickness;
+  s->count_time = h->exposure_time;
+  s->frame_time = h->exposure_period;
+  s->saturation = h->count_cutoff;
+  s->masked_value = h->undefined_value;
+  s->wavelength = h->wavelength;
+  s->axis_name = "phi";
+}
+
+/* -nxsfile: one NXmx file of frame 0, chunks compressed @compression. */
+static gboolean
+write_nxs (const char *path, NbNxsCompression compression,
+    const NbModel * m, const NbParams * p, const NbReadout * r,
+    const gint32 * counts, GError ** error)
+{
+  NbCbfHeader h;
+  NbNxsSeries s;
+  NbNxsWriter *w;
+  NbWorkers *pool;
+  gboolean ok;
+
+  cbf_header (m, p, r, &h);
+  nxs_series (&h, &s);
+  s.compression = compression;
+  printf ("writing %s as NeXus/NXmx (32-bit counts, %s)\n", path,
+      nb_nxs_compression_name (s.compression));
+  pool = nb_workers_new (g_get_num_processors ());
+  w = nb_nxs_writer_new (path, &s, pool, error);
+  ok = w != NULL && nb_nxs_writer_add_frame (w, counts, h.start_angle,
+      h.start_angle + h.angle_increment, error);
+  if (ok)
+    ok = nb_nxs_writer_finish (w, error);
+  else
+    nb_nxs_writer_abort (w);
+  nb_workers_free (pool);
   return ok;
 }
+#endif
 
 /* The -trace_pixel records of frame 0, in nanoBragg's trace format. */
 static gboolean
@@ -214,7 +278,11 @@ main (int argc, char **argv)
   double omega_sum = 0.0, scale, pgm_scale;
   gsize npix;
   int status = 0;
-  char *cbf_file = NULL;
+  char *cbf_file = NULL, *nxs_file = NULL, *nxs_compression = NULL;
+  gint32 *file_pixels = NULL;
+#ifdef NB_HAVE_NXS
+  NbNxsCompression nxs_codec = NB_NXS_COMPRESSION_BSLZ4;
+#endif
 
   for (int i = 1; i < argc; i++)
     if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0) {
@@ -226,7 +294,10 @@ main (int argc, char **argv)
 
   nb_params_init (&params);
   nb_readout_init_defaults (&readout);
-  if (!take_cbffile (&argc, argv, &cbf_file, &error)) {
+  if (!take_file_flag (&argc, argv, "-cbffile", &cbf_file, &error)
+      || !take_file_flag (&argc, argv, "-nxsfile", &nxs_file, &error)
+      || !take_file_flag (&argc, argv, "-nxs_compression", &nxs_compression,
+          &error)) {
     status = fail (NULL, error, 2);
     goto out;
   }
@@ -248,17 +319,35 @@ main (int argc, char **argv)
       || (params.calculate_noise
           && !check_writable ("-noisefile", params.noise_file, &error))
       || (cbf_file != NULL
-          && !check_writable ("-cbffile", cbf_file, &error))) {
+          && !check_writable ("-cbffile", cbf_file, &error))
+      || (nxs_file != NULL
+          && !check_writable ("-nxsfile", nxs_file, &error))) {
     status = fail (NULL, error, 2);
     goto out;
   }
-  if (cbf_file != NULL) {
+#ifdef NB_HAVE_NXS
+  if (nxs_compression != NULL
+      && !nb_nxs_compression_from_string (nxs_compression, &nxs_codec)) {
+    fprintf (stderr, "nanobragg: -nxs_compression: '%s' is not bslz4 or "
+        "none\n", nxs_compression);
+    status = 2;
+    goto out;
+  }
+#else
+  if (nxs_file != NULL || nxs_compression != NULL) {
+    fprintf (stderr, "nanobragg: -nxsfile: this nanobragg was built without "
+        "libhdf5/liblz4 (meson -Dhdf5)\n");
+    status = 2;
+    goto out;
+  }
+#endif
+  if (cbf_file != NULL || nxs_file != NULL) {
     NbReadout cbf;
     /* the scale (the gain without noise) is only known after the render,
      * and any positive one passes */
     cbf_readout (&params, 1.0, &cbf);
     if (!nb_readout_check (&cbf, cbf_readout_names, &error)) {
-      status = fail ("-cbffile", error, 2);
+      status = fail (cbf_file != NULL ? "-cbffile" : "-nxsfile", error, 2);
       goto out;
     }
   }
@@ -379,13 +468,29 @@ main (int argc, char **argv)
     }
   }
 
-  if (cbf_file != NULL
-      && !write_cbf (cbf_file, model, &params, scale, image, &error)) {
-    status = fail ("-cbffile", error, 1);
-    goto out;
+  if (cbf_file != NULL || nxs_file != NULL) {
+    NbReadout r;
+    file_pixels = file_counts (model, &params, scale, image, &r, &error);
+    if (file_pixels == NULL) {
+      status = fail (cbf_file != NULL ? "-cbffile" : "-nxsfile", error, 1);
+      goto out;
+    }
+    if (cbf_file != NULL && !write_cbf (cbf_file, model, &params, &r,
+            file_pixels, &error)) {
+      status = fail ("-cbffile", error, 1);
+      goto out;
+    }
+#ifdef NB_HAVE_NXS
+    if (nxs_file != NULL && !write_nxs (nxs_file, nxs_codec, model, &params,
+            &r, file_pixels, &error)) {
+      status = fail ("-nxsfile", error, 1);
+      goto out;
+    }
+#endif
   }
 
 out:
+  g_free (file_pixels);
   g_free (image);
   g_free (counts);
   nb_backend_free (backend);
