@@ -133,6 +133,27 @@ nb_nxs_series_init (NbNxsSeries * s)
   s->compression = NB_NXS_COMPRESSION_BSLZ4;
 }
 
+void
+nb_nxs_series_from_cbf (NbNxsSeries * s, const NbCbfHeader * h)
+{
+  nb_nxs_series_init (s);
+  s->width = h->width;
+  s->height = h->height;
+  memcpy (s->geometry.pix0, h->pix0, sizeof (h->pix0));
+  memcpy (s->geometry.fdet, h->fdet, sizeof (h->fdet));
+  memcpy (s->geometry.sdet, h->sdet, sizeof (h->sdet));
+  memcpy (s->geometry.beam, h->beam, sizeof (h->beam));
+  memcpy (s->geometry.spindle, h->spindle, sizeof (h->spindle));
+  s->geometry.pixel_size = h->pixel_size;
+  s->thickness = h->thickness;
+  s->count_time = h->exposure_time;
+  s->frame_time = h->exposure_period;
+  s->saturation = h->count_cutoff;
+  s->masked_value = h->undefined_value;
+  s->wavelength = h->wavelength;
+  s->axis_name = "phi";
+}
+
 static gboolean
 check_size (int width, int height, GError ** error)
 {

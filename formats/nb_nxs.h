@@ -24,6 +24,7 @@
 #define NB_NXS_H
 
 #include <glib.h>
+#include "nb_cbf.h"
 #include "nb_geom.h"
 #include "nb_workers.h"
 
@@ -72,6 +73,13 @@ typedef struct {
  * saturation 2^31 - 1, underload 0, masked pixels -1, bslz4: callers fill
  * in what they know. */
 void nb_nxs_series_init (NbNxsSeries * s);
+
+/* @s from the CBF header of the series' first frame (nb_cbf.h), so that
+ * both files say the same geometry: nb_nxs_series_init, then size,
+ * geometry, sensor thickness, exposure time (count_time) and period
+ * (frame_time), count cutoff (saturation), undefined value
+ * (masked_value), wavelength; the axis "phi". */
+void nb_nxs_series_from_cbf (NbNxsSeries * s, const NbCbfHeader * h);
 
 typedef struct _NbNxsWriter NbNxsWriter;
 

@@ -187,29 +187,6 @@ write_cbf (const char *path, const NbModel * m, const NbParams * p,
 }
 
 #ifdef NB_HAVE_NXS
-/* The series of one frame, from the CBF header of the same frame (one
- * source for both files' geometry). */
-static void
-nxs_series (const NbCbfHeader * h, NbNxsSeries * s)
-{
-  nb_nxs_series_init (s);
-  s->width = h->width;
-  s->height = h->height;
-  memcpy (s->geometry.pix0, h->pix0, sizeof (h->pix0));
-  memcpy (s->geometry.fdet, h->fdet, sizeof (h->fdet));
-  memcpy (s->geometry.sdet, h->sdet, sizeof (h->sdet));
-  memcpy (s->geometry.beam, h->beam, sizeof (h->beam));
-  memcpy (s->geometry.spindle, h->spindle, sizeof (h->spindle));
-  s->geometry.pixel_size = h->pixel_size;
-  s->thickness = h->thickness;
-  s->count_time = h->exposure_time;
-  s->frame_time = h->exposure_period;
-  s->saturation = h->count_cutoff;
-  s->masked_value = h->undefined_value;
-  s->wavelength = h->wavelength;
-  s->axis_name = "phi";
-}
-
 /* -nxsfile: one NXmx file of frame 0, chunks compressed @compression. */
 static gboolean
 write_nxs (const char *path, NbNxsCompression compression,
@@ -223,7 +200,7 @@ write_nxs (const char *path, NbNxsCompression compression,
   gboolean ok;
 
   cbf_header (m, p, r, &h);
-  nxs_series (&h, &s);
+  nb_nxs_series_from_cbf (&s, &h);
   s.compression = compression;
   printf ("writing %s as NeXus/NXmx (32-bit counts, %s)\n", path,
       nb_nxs_compression_name (s.compression));
