@@ -188,7 +188,19 @@ gst_nb_nxs_sink_stop (GstBaseSink * sink)
   self->have_info = FALSE;
   self->width = self->height = 0;
   self->warned_custom_axis = FALSE;
+  self->broken = FALSE;
   return TRUE;
+}
+
+/* After an error the series is broken until the element stops: its file
+ * is removed, and frames and caps that still come (upstream may renegotiate
+ * and go on), or an EOS, must not start or complete another one. */
+static void
+fail_series (GstNbNxsSink * self)
+{
+  nb_nxs_writer_abort (self->writer);
+  self->writer = NULL;
+  self->broken = TRUE;
 }
 
 /* ---- caps ---- */
@@ -199,6 +211,8 @@ gst_nb_nxs_sink_set_caps (GstBaseSink * sink, GstCaps * caps)
   GstNbNxsSink *self = GST_NB_NXS_SINK (sink);
   GstNbFrameInfo info;
 
+  if (self->broken)
+    return FALSE;
   if (!gst_nb_frame_info_from_caps (caps, &info)) {
     GST_ELEMENT_ERROR (self, STREAM, FORMAT, ("caps: not diffraction "
             "frames: %" GST_PTR_FORMAT, caps), (NULL));
@@ -216,6 +230,7 @@ gst_nb_nxs_sink_set_caps (GstBaseSink * sink, GstCaps * caps)
             "changed mid-series, %d x %d -> %d x %d: one file holds frames "
             "of one size", self->width, self->height, info.width,
             info.height), (NULL));
+    fail_series (self);
     return FALSE;
   }
   self->info = info;
@@ -333,13 +348,17 @@ gst_nb_nxs_sink_render (GstBaseSink * sink, GstBuffer * buf)
   double start, end;
   gboolean ok;
 
+  if (self->broken)
+    return GST_FLOW_ERROR;
   if (!self->have_info) {
     GST_ELEMENT_ERROR (self, CORE, NEGOTIATION, ("caps: a frame before "
             "caps"), (NULL));
     return GST_FLOW_NOT_NEGOTIATED;
   }
-  if (self->writer == NULL && !open_writer (self, buf))
+  if (self->writer == NULL && !open_writer (self, buf)) {
+    self->broken = TRUE;
     return GST_FLOW_ERROR;
+  }
   if (!gst_buffer_map (buf, &map, GST_MAP_READ))
     return GST_FLOW_ERROR;
   if (map.size < gst_nb_frame_size (&self->info)) {
@@ -358,8 +377,7 @@ gst_nb_nxs_sink_render (GstBaseSink * sink, GstBuffer * buf)
             error->message), (NULL));
     g_error_free (error);
     /* no file is left, whatever the application does next */
-    nb_nxs_writer_abort (self->writer);
-    self->writer = NULL;
+    fail_series (self);
     return GST_FLOW_ERROR;
   }
   return GST_FLOW_OK;
@@ -380,6 +398,7 @@ gst_nb_nxs_sink_event (GstBaseSink * sink, GstEvent * event)
 
     self->writer = NULL;
     if (!ok) {
+      self->broken = TRUE;
       GST_ELEMENT_ERROR (self, RESOURCE, WRITE, ("location: %s",
               error->message), (NULL));
       g_error_free (error);
@@ -388,7 +407,7 @@ gst_nb_nxs_sink_event (GstBaseSink * sink, GstEvent * event)
     }
     GST_INFO_OBJECT (self, "wrote %s: %" G_GUINT64_FORMAT " frames, %"
         G_GUINT64_FORMAT " bytes of chunks", self->writing, frames, bytes);
-  } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS)
+  } else if (GST_EVENT_TYPE (event) == GST_EVENT_EOS && !self->broken)
     GST_ELEMENT_WARNING (self, STREAM, FAILED, ("no frames before EOS: %s "
             "not written", self->writing), (NULL));
   return GST_BASE_SINK_CLASS (gst_nb_nxs_sink_parent_class)->event (sink,

@@ -37,6 +37,7 @@ struct _GstNbNxsSink
   gint width, height;           /* of the series */
   gint32 *counts;               /* GRAY16 frames as int32, reused */
   gboolean warned_custom_axis;
+  gboolean broken;              /* an error was posted: no file until stop */
 };
 
 GST_ELEMENT_REGISTER_DECLARE (nbnxsink);
