@@ -3,6 +3,9 @@
 
 #include <lz4.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 struct _NbBslz4
 {
@@ -74,10 +77,71 @@ bitshuffle_es (const guint8 * in, guint8 * out, gsize n, guint es)
   }
 }
 
+#ifdef __SSE2__
+/* 4-byte elements, 16 at a time, with SSE2 (every x86-64 has it): the
+ * 16 elements' bytes transposed by three rounds of byte unpacks, then the
+ * top bit of each of 16 bytes taken at once (movemask) and the bytes
+ * doubled to bring up the next bit: the same rows as bitshuffle_es,
+ * several times faster (the scalar gathers and byte stores were most of a
+ * frame's compression time). */
+static void
+bitshuffle_4_sse2 (const guint8 * in, guint8 * out, gsize n)
+{
+  gsize row = n / 8, q = 0;
+
+  for (; q + 2 <= row; q += 2) {
+    const __m128i *e = (const __m128i *) (in + q * 32);
+    __m128i a0 = _mm_loadu_si128 (e), a1 = _mm_loadu_si128 (e + 1);
+    __m128i a2 = _mm_loadu_si128 (e + 2), a3 = _mm_loadu_si128 (e + 3);
+    __m128i b0 = _mm_unpacklo_epi8 (a0, a1), b1 = _mm_unpackhi_epi8 (a0, a1);
+    __m128i b2 = _mm_unpacklo_epi8 (a2, a3), b3 = _mm_unpackhi_epi8 (a2, a3);
+    __m128i c0 = _mm_unpacklo_epi8 (b0, b1), c1 = _mm_unpackhi_epi8 (b0, b1);
+    __m128i c2 = _mm_unpacklo_epi8 (b2, b3), c3 = _mm_unpackhi_epi8 (b2, b3);
+    __m128i d0 = _mm_unpacklo_epi8 (c0, c1), d1 = _mm_unpackhi_epi8 (c0, c1);
+    __m128i d2 = _mm_unpacklo_epi8 (c2, c3), d3 = _mm_unpackhi_epi8 (c2, c3);
+    /* byte j of the 16 elements, element m in byte m */
+    __m128i bytes[4] = {
+      _mm_unpacklo_epi64 (d0, d2), _mm_unpackhi_epi64 (d0, d2),
+      _mm_unpacklo_epi64 (d1, d3), _mm_unpackhi_epi64 (d1, d3)
+    };
+    for (int j = 0; j < 4; j++) {
+      __m128i x = bytes[j];
+      for (int k = 7; k >= 0; k--) {
+        guint16 bits = (guint16) _mm_movemask_epi8 (x);
+        /* little-endian: elements 16 q / 8 .. + 7 in the first byte */
+        bits = GUINT16_TO_LE (bits);
+        memcpy (out + (8 * j + k) * row + q, &bits, 2);
+        x = _mm_add_epi8 (x, x);
+      }
+    }
+  }
+  /* an odd number of 8-element groups: the last one the plain way */
+  if (q < row) {
+    guint8 tmp[32];
+    for (guint j = 0; j < 4; j++) {
+      guint64 x = 0;
+      for (guint m = 0; m < 8; m++)
+        x |= (guint64) in[q * 32 + m * 4 + j] << (8 * m);
+      x = transpose_8x8 (x);
+      for (guint k = 0; k < 8; k++)
+        tmp[8 * j + k] = (guint8) (x >> (8 * k));
+    }
+    for (guint r = 0; r < 32; r++)
+      out[r * row + q] = tmp[r];
+  }
+}
+#endif
+
 void
 nb_bslz4_bitshuffle (const guint8 * in, guint8 * out, gsize n,
     guint elem_size)
 {
+#ifdef __SSE2__
+  if (elem_size == 4) {
+    bitshuffle_4_sse2 (in, out, n);
+    return;
+  }
+#endif
   switch (elem_size) {
     case 1:
       bitshuffle_es (in, out, n, 1);
