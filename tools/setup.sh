@@ -7,7 +7,8 @@ cd "$(dirname "$0")/.."
 packages=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev valgrind
   libgstreamer1.0-dev libgstreamer-plugins-base1.0-dev gstreamer1.0-tools
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good libtiff-dev
-  python3-numpy python3-fabio python3-tifffile dials libcbf-dev libhdf5-dev)
+  python3-numpy python3-fabio python3-tifffile dials libcbf-dev libhdf5-dev
+  liblz4-dev bitshuffle hdf5-filter-plugin python3-h5py python3-gst-1.0)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
