@@ -35,8 +35,8 @@ nb_cbf_header_init (NbCbfHeader * h)
 
 /* ---- geometry (nb_geom.h) ---- */
 
-static void
-lab_geometry (const NbCbfHeader * h, NbLabGeometry * g)
+void
+nb_cbf_lab_geometry (const NbCbfHeader * h, NbLabGeometry * g)
 {
   memcpy (g->pix0, h->pix0, sizeof (g->pix0));
   memcpy (g->fdet, h->fdet, sizeof (g->fdet));
@@ -51,7 +51,7 @@ nb_cbf_lab_rotation (const NbCbfHeader * h, double m[3][3])
 {
   NbLabGeometry g;
 
-  lab_geometry (h, &g);
+  nb_cbf_lab_geometry (h, &g);
   nb_geom_imgcif_rotation (&g, m);
 }
 
@@ -61,10 +61,9 @@ nb_cbf_beam_xy (const NbCbfHeader * h, double *x, double *y,
 {
   NbLabGeometry g;
 
-  lab_geometry (h, &g);
+  nb_cbf_lab_geometry (h, &g);
   return nb_geom_beam_xy (&g, x, y, distance);
 }
-
 
 /* ---- text ---- */
 

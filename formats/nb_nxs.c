@@ -139,12 +139,7 @@ nb_nxs_series_from_cbf (NbNxsSeries * s, const NbCbfHeader * h)
   nb_nxs_series_init (s);
   s->width = h->width;
   s->height = h->height;
-  memcpy (s->geometry.pix0, h->pix0, sizeof (h->pix0));
-  memcpy (s->geometry.fdet, h->fdet, sizeof (h->fdet));
-  memcpy (s->geometry.sdet, h->sdet, sizeof (h->sdet));
-  memcpy (s->geometry.beam, h->beam, sizeof (h->beam));
-  memcpy (s->geometry.spindle, h->spindle, sizeof (h->spindle));
-  s->geometry.pixel_size = h->pixel_size;
+  nb_cbf_lab_geometry (h, &s->geometry);
   s->thickness = h->thickness;
   s->count_time = h->exposure_time;
   s->frame_time = h->exposure_period;

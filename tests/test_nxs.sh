@@ -14,17 +14,16 @@ cli=$(abs "$1") truth=$(abs "$2") nxs_write=$(abs "$3") inputs=$(abs "$4")
 check=$(abs "$5") cases=$(abs "$6") plugin_dir=$(abs "$7")
 py=/usr/bin/python3
 bshuf_dir=/usr/lib/x86_64-linux-gnu/hdf5/serial/plugins
-fails=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# ok, bad, fails, base, geometry, noise_raw
+. "$(dirname "$(realpath "$0")")/file_tests_common.sh"
 # readers find the bitshuffle plugin; "noplugin" runs a command without
 # any (an empty plugin directory)
 export HDF5_PLUGIN_PATH=$bshuf_dir
 mkdir "$work/empty"
 noplugin() { HDF5_PLUGIN_PATH="$work/empty" "$@"; }
 
-ok() { echo "ok $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 run_ok() {
   local what=$1; shift
   if "$@" > "$work/out.log" 2>&1; then ok "$what"; cat "$work/out.log"; else
@@ -93,15 +92,7 @@ else
   ok "an aborted writer leaves nothing"
 fi
 
-# ---- nanobragg -nxsfile and nbnxsink, DIALS
-base="-hkl $inputs/dense.hkl -cell 50 60 70 90 90 90 -N 3 -detpixels_f 72 -detpixels_s 56 \
-  -pixel 0.1 -distance 80 -lambda 1.1 -phi 12 -osc 0.25 -seed 5"
-declare -A geometry=(
-  [mosflm]="-mosflm -Xbeam 2.2 -Ybeam 3.1 -roi 3 66 4 50"
-  [dials]="-dials -ORGX 30.3 -ORGY 20.7"
-  [rotated]="-detector_rotx 3 -detector_roty -2 -detector_rotz 5"
-  [twotheta]="-twotheta 20"
-)
+# ---- nanobragg -nxsfile and nbnxsink, DIALS (base, geometry: file_tests_common.sh)
 
 # dials_check NAME NXS: dials.import of NXS equals the truth
 dials_check() {
@@ -126,12 +117,7 @@ for geom in mosflm dials rotated twotheta; do
         -noisefile "$work/$geom.noise.img" -nxsfile "$work/${geom}_cli.nxs") \
         > "$work/$geom.cli.log" 2>&1; then
     ok "$geom: nanobragg -nxsfile"
-    $py -c "import fabio,sys; a=fabio.open(sys.argv[1]).data.astype('int32')
-r=[int(v) for v in sys.argv[3].split()]
-if r:
-    m=a.copy(); m[:]=-1; m[r[2]:r[3]+1, r[0]:r[1]+1]=a[r[2]:r[3]+1, r[0]:r[1]+1]; a=m
-a.astype('<i4').tofile(sys.argv[2])" "$work/$geom.noise.img" "$work/$geom.noise.raw" \
-      "$(echo "${geometry[$geom]}" | sed -n 's/.*-roi \([0-9 ]*[0-9]\).*/\1/p')"
+    noise_raw "$geom"
     run_ok "$geom-cli: h5py = -noisefile counts" $py "$check" pixels \
       "$work/${geom}_cli.nxs" "$work/$geom.noise.raw" int32 72 56
     run_ok "$geom-cli: mask = the -roi's masked pixels" $py "$check" mask \
