@@ -334,6 +334,30 @@ put_int (hid_t parent, const char *name, gint32 v)
   return TRUE;
 }
 
+/* The pixel mask: 4 bytes a pixel and nearly all 0, so deflated (libhdf5's
+ * own zlib filter: any libhdf5 reads it; written once, at the end), in
+ * bands of rows so that readers need not hold it whole. */
+static gboolean
+put_mask (hid_t parent, const hsize_t dims[2], const guint32 * mask)
+{
+  hsize_t chunk[2] = { MIN (dims[0], 256), dims[1] };
+  hid_t sp = H5Screate_simple (2, dims, NULL);
+  hid_t dcpl = H5Pcreate (H5P_DATASET_CREATE), d;
+  gboolean ok;
+
+  H5Pset_chunk (dcpl, 2, chunk);
+  H5Pset_deflate (dcpl, 1);
+  d = H5Dcreate2 (parent, "pixel_mask", H5T_STD_U32LE, sp, H5P_DEFAULT,
+      dcpl, H5P_DEFAULT);
+  ok = d >= 0 && H5Dwrite (d, H5T_NATIVE_UINT32, H5S_ALL, H5S_ALL,
+      H5P_DEFAULT, mask) >= 0;
+  if (d >= 0)
+    H5Dclose (d);
+  H5Pclose (dcpl);
+  H5Sclose (sp);
+  return ok;
+}
+
 /* An NXtransformations axis: @values (n) along/about @vector, after
  * @offset (mm; NULL: none), depending on @depends_on. */
 static gboolean
@@ -420,11 +444,8 @@ write_detector (hid_t det, const NbNxsSeries * s, guint64 n_frames,
       && put_double (det, "y_pixel_size", p, "mm");
   if (!ok)
     return FALSE;
-  d = dataset (det, "pixel_mask", H5T_STD_U32LE, H5T_NATIVE_UINT32, 2,
-      dims, mask);
-  if (d < 0)
+  if (!put_mask (det, dims, mask))
     return FALSE;
-  H5Dclose (d);
   if ((t = group (det, "transformations", "NXtransformations")) < 0)
     return FALSE;
   ok = put_axis (t, "detector_z", &dist, 1, FALSE, "mm", "translation",
