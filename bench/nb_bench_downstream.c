@@ -1,7 +1,11 @@
 /* nb_bench_downstream - frames per second of each downstream element
  * alone: one prepared frame pushed again and again through
  * `appsrc ! ELEMENT ! fakesink` (nbview, nbradial, nbsmvenc, nbtiffenc,
- * nbcbfenc, at their default properties), for photons (F32LE), 16-bit counts
+ * nbcbfenc, at their default properties), or `appsrc ! SINK` for a sink
+ * (nbnxsink, writing one file of all frames to --dir, /dev/shm by
+ * default, removed after; its frames/s include the compression and the
+ * HDF5 writes, and the file's size over the raw counts is printed as its
+ * compression ratio), for photons (F32LE), 16-bit counts
  * (GRAY16_LE) and 32-bit counts (S32LE, with masked gaps).  Timed from
  * the first frame that reaches the sink to the last, so start-up (and
  * nbradial's pixel -> shell map, built once per geometry) stays out of
@@ -9,7 +13,7 @@
  * includes that, is printed apart.
  *
  *   nb_bench_downstream [--width W] [--height H] [--frames F]
- *                       [--elements nbview,nbradial,...]
+ *                       [--elements nbview,nbradial,...] [--dir DIR]
  *                       [--formats F32LE,GRAY16_LE,S32LE]
  *
  * The frame is diffraction-like: a background of a few photons or counts
@@ -17,10 +21,12 @@
  * S32LE the module gaps of an Eiger-like detector masked (-1).  The
  * elements' thread count is NB_THREADS if set, else all cores; the plugin
  * is found through GST_PLUGIN_PATH as usual. */
+#include <glib/gstdio.h>
 #include <gst/gst.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "nb_bench_count.h"
 
@@ -140,21 +146,44 @@ frame_caps (const char *format, int width, int height)
       GST_TYPE_FRACTION, 0, 1, NULL);
 }
 
+/* A sink's frame clock: a frame is done when the next one (or the EOS)
+ * reaches the sink, so the first hit starts the clock and each further
+ * one counts a frame. */
+static GstPadProbeReturn
+on_sink_pad (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  if ((info->type & GST_PAD_PROBE_TYPE_BUFFER)
+      || GST_EVENT_TYPE (GST_PAD_PROBE_INFO_EVENT (info)) == GST_EVENT_EOS)
+    on_handoff (NULL, NULL, pad, data);
+  return GST_PAD_PROBE_OK;
+}
+
+static gboolean
+is_sink (GstElement * el)
+{
+  const char *klass = gst_element_class_get_metadata (GST_ELEMENT_GET_CLASS
+      (el), GST_ELEMENT_METADATA_KLASS);
+  return klass != NULL && strstr (klass, "Sink") != NULL;
+}
+
 /* Frames per second of @element on @frame, or a negative number after
- * printing why. */
+ * printing why.  A sink writes to a file in @dir, whose size it returns
+ * in *@file_bytes (removed after). */
 static double
 run_element (const char *element, const char *format, GstBuffer * frame,
-    int width, int height, int frames, double *first_ms)
+    int width, int height, int frames, const char *dir, double *first_ms,
+    double *file_bytes)
 {
   GstElement *pipe = gst_pipeline_new (NULL);
   GstElement *src = gst_element_factory_make ("appsrc", NULL);
   GstElement *el = gst_element_factory_make (element, NULL);
-  GstElement *sink = gst_element_factory_make ("fakesink", NULL);
+  GstElement *sink = NULL;
   GstCaps *caps = frame_caps (format, width, height);
   Count count = { 0 };
   GstMessage *msg;
   double fps = -1;
   gint64 start;
+  gchar *file = NULL;
 
   if (el == NULL) {
     fprintf (stderr, "nb_bench_downstream: no element %s (is "
@@ -165,9 +194,21 @@ run_element (const char *element, const char *format, GstBuffer * frame,
   }
   g_object_set (src, "caps", caps, "format", GST_FORMAT_TIME, "block", TRUE,
       "max-buffers", (guint64) 2, NULL);
-  g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
-  g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), &count);
-  gst_bin_add_many (GST_BIN (pipe), src, el, sink, NULL);
+  gst_bin_add_many (GST_BIN (pipe), src, el, NULL);
+  if (is_sink (el)) {
+    GstPad *pad = gst_element_get_static_pad (el, "sink");
+    file = g_strdup_printf ("%s/nb_bench_downstream_%d.nxs", dir,
+        (int) getpid ());
+    g_object_set (el, "location", file, NULL);
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER
+        | GST_PAD_PROBE_TYPE_EVENT_DOWNSTREAM, on_sink_pad, &count, NULL);
+    gst_object_unref (pad);
+  } else {
+    sink = gst_element_factory_make ("fakesink", NULL);
+    g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+    g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), &count);
+    gst_bin_add (GST_BIN (pipe), sink);
+  }
   if (!gst_element_link_many (src, el, sink, NULL)) {
     fprintf (stderr, "nb_bench_downstream: cannot link %s\n", element);
     gst_object_unref (pipe);
@@ -211,6 +252,12 @@ run_element (const char *element, const char *format, GstBuffer * frame,
   gst_element_set_state (pipe, GST_STATE_NULL);
   gst_object_unref (pipe);
   gst_caps_unref (caps);
+  if (file != NULL) {
+    GStatBuf st;
+    *file_bytes = g_stat (file, &st) == 0 ? (double) st.st_size : -1;
+    g_unlink (file);
+    g_free (file);
+  }
   return fps;
 }
 
@@ -232,7 +279,7 @@ int
 main (int argc, char **argv)
 {
   int width = 4148, height = 4362, frames = 20;
-  gchar *elements = NULL, *formats = NULL;
+  gchar *elements = NULL, *formats = NULL, *dir = NULL;
   GOptionEntry entries[] = {
     {"width", 'w', 0, G_OPTION_ARG_INT, &width, "frame width (pixels)", "W"},
     {"height", 'h', 0, G_OPTION_ARG_INT, &height, "frame height (pixels)",
@@ -240,15 +287,18 @@ main (int argc, char **argv)
     {"frames", 'f', 0, G_OPTION_ARG_INT, &frames, "frames per run", "F"},
     {"elements", 'e', 0, G_OPTION_ARG_STRING, &elements, "elements, "
           "comma-separated (default nbview,nbradial,nbsmvenc,nbtiffenc,"
-          "nbcbfenc)", "E"},
+          "nbcbfenc; also nbnxsink)", "E"},
     {"formats", 'F', 0, G_OPTION_ARG_STRING, &formats, "formats, "
           "comma-separated (default F32LE,GRAY16_LE,S32LE)", "L"},
+    {"dir", 'd', 0, G_OPTION_ARG_STRING, &dir, "where sinks write their "
+          "files (default /dev/shm, else the temporary directory)", "DIR"},
     {NULL}
   };
   GOptionContext *ctx = g_option_context_new (NULL);
   GError *error = NULL;
   gchar **el_list, **fmt_list;
   float *photons;
+  const char *out_dir;
   int status = 0;
 
   g_option_context_add_main_entries (ctx, entries, NULL);
@@ -282,6 +332,8 @@ main (int argc, char **argv)
     }
     gst_object_unref (probe);
   }
+  out_dir = dir ? dir : g_file_test ("/dev/shm", G_FILE_TEST_IS_DIR)
+      ? "/dev/shm" : g_get_tmp_dir ();
   photons = g_new (float, (gsize) width * height);
   fill_photons (photons, width, height);
   printf ("# nb_bench_downstream: %dx%d frames, %d per run, threads %s\n",
@@ -292,15 +344,19 @@ main (int argc, char **argv)
     GstBuffer *frame = make_frame (fmt_list[f], photons, width, height);
     add_meta (frame, width, height);
     for (int e = 0; el_list[e]; e++) {
-      double first_ms = 0;
+      double first_ms = 0, file_bytes = 0;
       double fps = run_element (el_list[e], fmt_list[f], frame, width,
-          height, frames, &first_ms);
+          height, frames, out_dir, &first_ms, &file_bytes);
       if (fps < 0) {
         status = 1;
         continue;
       }
       printf ("%-10s %-10s %12.1f %12.2f %14.1f\n", el_list[e], fmt_list[f],
           fps, 1000.0 / fps, first_ms);
+      if (file_bytes > 0)
+        printf ("# %s %s: file %.0f bytes for %d frames, %.2f x smaller "
+            "than the 32-bit counts\n", el_list[e], fmt_list[f], file_bytes,
+            frames, (double) frames * width * height * 4 / file_bytes);
       fflush (stdout);
     }
     gst_buffer_unref (frame);
@@ -310,6 +366,7 @@ main (int argc, char **argv)
   g_strfreev (fmt_list);
   g_free (elements);
   g_free (formats);
+  g_free (dir);
   g_option_context_free (ctx);
   return status;
 }

@@ -40,8 +40,8 @@ typedef enum {
   O_NOINTERPOLATE, O_ROUND_XTAL, O_SQUARE_XTAL, O_GAUSS_XTAL, O_TOPHAT,
   O_FUDGE, O_PRINTOUT_PIXEL, O_SEED, O_MOSAIC_SEED, O_MISSET_SEED,
   O_WATER, O_TRACE_PIXEL, O_PHI_CARRYOVER, O_THREADS, O_PRECISION, O_DEVICE,
-  O_GPU_ID, O_NOISE_RNG, O_CBFFILE, O_FRAMES, O_SOURCE_WEIGHTS, O_SPECTRUM,
-  O_DETECTOR,
+  O_GPU_ID, O_NOISE_RNG, O_CBFFILE, O_NXSFILE, O_FRAMES, O_SOURCE_WEIGHTS,
+  O_SPECTRUM, O_DETECTOR,
   /* the readout-only flags (-noise_rng counter), O_READOUT_NOISE first and
    * O_MASKED_VALUE last: see is_readout_only */
   O_READOUT_NOISE, O_PSF_FWHM, O_CALIBRATION_ERROR, O_CALIBRATION_SEED,
@@ -222,6 +222,8 @@ static const NbFlag flags[] = {
   {"-noiseimage", O_NOISEFILE, 1, NULL},
   {"-cbffile", O_CBFFILE, 1, "FILE  CBF of 32-bit counts (Poisson unless -nonoise; docs/cli.md)"},
   {"-frames", O_FRAMES, 1, "FIRST:COUNT  frames FIRST .. FIRST+COUNT-1 of the series (phi + i * osc), one file set each (docs/cli.md)"},
+  {"-nxsfile", O_NXSFILE, 1, "FILE  NeXus/NXmx HDF5 of the -cbffile's counts (docs/cli.md)"},
+  {"-nxs_compression", O_NXSFILE, 1, "bslz4|none  -nxsfile's chunks, default bslz4"},
   {"-nonoise", O_NONOISE, 0, "no noise image"},
   {"-nopgm", O_NOPGM, 0, "no PGM image"},
   {"-scale", O_SCALE, 1, "s  counts per photon of the int image"},
@@ -498,11 +500,13 @@ apply_fixed (NbParams * p, const NbFlag * f, const char *const *argv, int i,
     case O_NOISEFILE: set_string (&p->noise_file, s); p->calculate_noise = TRUE; break;
     case O_NONOISE: p->calculate_noise = FALSE; break;
     case O_CBFFILE:
-      /* tools/nanobragg.c takes it off its command line before this; a
-       * pipeline has nbcbfenc */
+    case O_NXSFILE:
+      /* tools/nanobragg.c takes them off its command line before this; a
+       * pipeline has nbcbfenc and nbnxsink */
       g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT, "%s: only the "
-          "nanobragg command line writes CBF files (in a pipeline: "
-          "nbcbfenc)", name);
+          "nanobragg command line writes %s files (in a pipeline: %s)",
+          name, f->opt == O_CBFFILE ? "CBF" : "NeXus",
+          f->opt == O_CBFFILE ? "nbcbfenc" : "nbnxsink");
       return FALSE;
     case O_FRAMES:
       /* tools/nanobragg.c takes it too; a pipeline seeks by frame */

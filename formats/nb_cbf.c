@@ -3,6 +3,7 @@
 #include "nb_cbf.h"
 #include "nb_error.h"
 #include "nb_fileio.h"
+#include "nb_geom.h"
 
 #include <math.h>
 #include <string.h>
@@ -32,98 +33,36 @@ nb_cbf_header_init (NbCbfHeader * h)
   h->pix0[0] = 0.1;
 }
 
-/* ---- geometry ---- */
+/* ---- geometry (nb_geom.h) ---- */
 
-static double
-dot3 (const double a[3], const double b[3])
+void
+nb_cbf_lab_geometry (const NbCbfHeader * h, NbLabGeometry * g)
 {
-  return a[0] * b[0] + a[1] * b[1] + a[2] * b[2];
-}
-
-static void
-cross3 (const double a[3], const double b[3], double out[3])
-{
-  out[0] = a[1] * b[2] - a[2] * b[1];
-  out[1] = a[2] * b[0] - a[0] * b[2];
-  out[2] = a[0] * b[1] - a[1] * b[0];
-}
-
-static gboolean
-unitize3 (double v[3])
-{
-  double n = sqrt (dot3 (v, v));
-
-  if (!(n > 1e-12))
-    return FALSE;
-  for (int i = 0; i < 3; i++)
-    v[i] /= n;
-  return TRUE;
-}
-
-/* @v minus its part along unit @u, made unit; FALSE if nothing is left. */
-static gboolean
-perpendicular_part (const double v[3], const double u[3], double out[3])
-{
-  double d = dot3 (v, u);
-
-  for (int i = 0; i < 3; i++)
-    out[i] = v[i] - d * u[i];
-  return unitize3 (out);
+  memcpy (g->pix0, h->pix0, sizeof (g->pix0));
+  memcpy (g->fdet, h->fdet, sizeof (g->fdet));
+  memcpy (g->sdet, h->sdet, sizeof (g->sdet));
+  memcpy (g->beam, h->beam, sizeof (g->beam));
+  memcpy (g->spindle, h->spindle, sizeof (g->spindle));
+  g->pixel_size = h->pixel_size;
 }
 
 void
 nb_cbf_lab_rotation (const NbCbfHeader * h, double m[3][3])
 {
-  double b[3] = { h->beam[0], h->beam[1], h->beam[2] };
-  static const double lab_axes[3][3] = { {0, 0, 1}, {0, 1, 0}, {1, 0, 0} };
+  NbLabGeometry g;
 
-  if (!unitize3 (b))
-    b[0] = 1.0;
-  /* z: against the beam (toward the source) */
-  for (int i = 0; i < 3; i++)
-    m[2][i] = -b[i];
-  /* x: the rotation axis as seen across the beam; for a spindle along
-   * the beam (no rotation to speak of) the detector's fast axis, then any
-   * lab axis, so that the frame is always defined */
-  if (!perpendicular_part (h->spindle, b, m[0])
-      && !perpendicular_part (h->fdet, b, m[0])) {
-    for (int k = 0; k < 3 && !perpendicular_part (lab_axes[k], b, m[0]); k++);
-  }
-  /* y = z x x: a right-handed frame */
-  cross3 (m[2], m[0], m[1]);
-}
-
-static void
-rotate3 (double m[3][3], const double v[3], double out[3])
-{
-  for (int i = 0; i < 3; i++)
-    out[i] = dot3 (m[i], v);
+  nb_cbf_lab_geometry (h, &g);
+  nb_geom_imgcif_rotation (&g, m);
 }
 
 gboolean
 nb_cbf_beam_xy (const NbCbfHeader * h, double *x, double *y,
     double *distance)
 {
-  double n[3], p = h->pixel_size / 1000.0, along, t, hit[3];
+  NbLabGeometry g;
 
-  cross3 (h->fdet, h->sdet, n);
-  if (!unitize3 (n))
-    n[0] = 1.0;
-  /* the normal that points away from the sample */
-  if (dot3 (h->pix0, n) < 0)
-    for (int i = 0; i < 3; i++)
-      n[i] = -n[i];
-  *distance = 1000.0 * dot3 (h->pix0, n);
-  along = dot3 (h->beam, n);
-  *x = *y = 0.0;
-  if (!(fabs (along) > 1e-12))
-    return FALSE;
-  t = dot3 (h->pix0, n) / along;
-  for (int i = 0; i < 3; i++)
-    hit[i] = t * h->beam[i] - h->pix0[i];
-  *x = dot3 (hit, h->fdet) / p;
-  *y = dot3 (hit, h->sdet) / p;
-  return TRUE;
+  nb_cbf_lab_geometry (h, &g);
+  return nb_geom_beam_xy (&g, x, y, distance);
 }
 
 /* ---- text ---- */
@@ -235,15 +174,15 @@ append_geometry (GString * s, const NbCbfHeader * h)
   double p = h->pixel_size;
 
   nb_cbf_lab_rotation (h, m);
-  rotate3 (m, h->fdet, fast);
-  rotate3 (m, h->sdet, slow);
-  rotate3 (m, h->spindle, axis);
-  rotate3 (m, h->beam, source);
+  nb_geom_rotate (m, h->fdet, fast);
+  nb_geom_rotate (m, h->sdet, slow);
+  nb_geom_rotate (m, h->spindle, axis);
+  nb_geom_rotate (m, h->beam, source);
   for (int i = 0; i < 3; i++) {
     source[i] = -source[i];
     mm_pix0[i] = 1000.0 * h->pix0[i];
   }
-  rotate3 (m, mm_pix0, origin);
+  nb_geom_rotate (m, mm_pix0, origin);
   nb_cbf_beam_xy (h, &bx, &by, &dist);
 
   g_string_append (s, "_diffrn.id DS1\r\n"
@@ -650,7 +589,7 @@ check_header (const NbCbfHeader * h, GError ** error)
     for (guint k = 0; k < G_N_ELEMENTS (vecs) && bad == NULL; k++) {
       memcpy (t, vecs[k], sizeof (t));
       if (!(isfinite (t[0]) && isfinite (t[1]) && isfinite (t[2]))
-          || (k > 0 && !unitize3 (t)))
+          || (k > 0 && !nb_geom_unitize (t)))
         bad = "geometry vectors (finite; axes not 0)";
     }
   }

@@ -26,6 +26,7 @@
 #define NB_CBF_H
 
 #include <glib.h>
+#include "nb_geom.h"
 
 G_BEGIN_DECLS
 
@@ -64,6 +65,9 @@ typedef struct {
  * frame at 100 mm, 1 Angstrom, 1 s exposures, cutoff 2^31 - 1, masked
  * pixels -1: callers fill in what they know. */
 void nb_cbf_header_init (NbCbfHeader * h);
+
+/* @h's detector, beam and rotation axis as nb_geom.h has them. */
+void nb_cbf_lab_geometry (const NbCbfHeader * h, NbLabGeometry * g);
 
 /* nanoBragg's lab frame -> the frame of the file (DIALS' / imgCIF's):
  * the beam travels along -z, and the rotation axis's part perpendicular

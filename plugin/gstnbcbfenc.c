@@ -80,106 +80,24 @@ gst_nb_cbf_enc_output_caps (GstNbFrameEnc * enc, const GstNbFrameInfo * info)
       info->fps_n, info->fps_d, NULL);
 }
 
-static void
-set3 (double v[3], double x, double y, double z)
-{
-  v[0] = x;
-  v[1] = y;
-  v[2] = z;
-}
-
-static gboolean
-meta_vector (const GstStructure * s, const char *name, double v[3])
-{
-  static const char *const axis[3] = { "x", "y", "z" };
-  gboolean ok = TRUE;
-
-  for (int i = 0; i < 3; i++) {
-    gchar *key = g_strdup_printf ("%s-%s", name, axis[i]);
-    ok &= gst_structure_get_double (s, key, &v[i]);
-    g_free (key);
-  }
-  return ok;
-}
-
-/* The rotation axis of nanoBragg's conventions (docs/physics.md); FALSE
- * for a custom convention, whose axis only the source knows. */
-static gboolean
-convention_spindle (const char *convention, double v[3])
-{
-  if (g_strcmp0 (convention, "mosflm") == 0
-      || g_strcmp0 (convention, "denzo") == 0)
-    set3 (v, 0, 0, 1);
-  else if (g_strcmp0 (convention, "adxv") == 0
-      || g_strcmp0 (convention, "xds") == 0)
-    set3 (v, 1, 0, 0);
-  else if (g_strcmp0 (convention, "dials") == 0)
-    set3 (v, 0, 1, 0);
-  else {
-    set3 (v, 0, 0, 1);
-    return FALSE;
-  }
-  return TRUE;
-}
-
-/* The header of a frame without NbFrameMeta: MOSFLM's axes, the beam
- * normal to the detector at its centre. */
-static void
-default_geometry (GstNbCbfEnc * self, const GstNbFrameInfo * info,
-    NbCbfHeader * h)
-{
-  double p = self->pixel_size / 1000.0, d = self->distance / 1000.0;
-
-  h->pixel_size = self->pixel_size;
-  h->wavelength = self->wavelength;
-  set3 (h->beam, 1, 0, 0);
-  set3 (h->fdet, 0, 0, 1);
-  set3 (h->sdet, 0, -1, 0);
-  set3 (h->spindle, 0, 0, 1);
-  set3 (h->pix0, d, info->height * p / 2, -info->width * p / 2);
-}
-
 /* Geometry and readout values from the meta over @out's defaults; FALSE,
- * @out untouched, if one is missing. */
+ * @out untouched, if one is missing.  Warns once when the meta does not
+ * say the rotation axis. */
 static gboolean
 meta_geometry (GstNbCbfEnc * self, const GstStructure * s, NbCbfHeader * out)
 {
-  NbCbfHeader copy = *out, *h = &copy;
-  gboolean ok = TRUE;
-  guint64 frame = 0;
-  gint masked;
-  const char *convention = gst_structure_get_string (s, "convention");
+  gboolean axis_known = TRUE;
 
-  ok &= gst_structure_get_double (s, "pixel-size", &h->pixel_size);
-  ok &= gst_structure_get_double (s, "wavelength", &h->wavelength);
-  ok &= gst_structure_get_double (s, "phi-start", &h->start_angle);
-  ok &= gst_structure_get_double (s, "osc", &h->angle_increment);
-  ok &= gst_structure_get_double (s, "twotheta", &h->twotheta);
-  ok &= meta_vector (s, "pix0", h->pix0);
-  ok &= meta_vector (s, "fast-axis", h->fdet);
-  ok &= meta_vector (s, "slow-axis", h->sdet);
-  ok &= meta_vector (s, "beam-vector", h->beam);
-  if (!ok)
+  if (!gst_nb_frame_meta_to_cbf_header (s, out, &axis_known))
     return FALSE;
-  if (gst_structure_get_uint64 (s, "frame", &frame))
-    h->frame_number = (int) MIN (frame + 1, (guint64) G_MAXINT);
-  if (!meta_vector (s, "spindle-axis", h->spindle)
-      && !convention_spindle (convention, h->spindle)
-      && !self->warned_custom_axis) {
+  if (!axis_known && !self->warned_custom_axis) {
+    const char *convention = gst_structure_get_string (s, "convention");
     self->warned_custom_axis = TRUE;
     GST_ELEMENT_WARNING (self, STREAM, ENCODE, ("rotation axis unknown"),
         ("the frames' NbFrameMeta has convention '%s' but no spindle-axis: "
             "the CBF files say nanoBragg's default rotation axis, +z",
             convention ? convention : "(none)"));
   }
-  /* the simulated sensor, unless the sensor-thickness property names one */
-  if (h->thickness <= 0.0)
-    gst_structure_get_double (s, "sensor-thickness", &h->thickness);
-  /* count frames: the readout's own saturation and masked value */
-  gst_structure_get_double (s, "count-cutoff", &h->count_cutoff);
-  if (gst_structure_get_int (s, "masked-value", &masked))
-    h->undefined_value = masked;
-  *out = copy;
   return TRUE;
 }
 
@@ -279,7 +197,8 @@ gst_nb_cbf_enc_convert (GstNbFrameEnc * enc, const GstNbFrameInfo * info,
   h.count_cutoff = self->count_cutoff;
   h.exposure_time = self->exposure_time;
   h.thickness = self->sensor_thickness;
-  default_geometry (self, info, &h);
+  gst_nb_frame_default_cbf_geometry (&h, info->width, info->height,
+      self->pixel_size, self->distance, self->wavelength);
   GST_OBJECT_UNLOCK (self);
   /* outside the object lock: it may post a warning, and posting takes
    * the lock */

@@ -157,3 +157,100 @@ gst_nb_frame_meta_to_smv_header (const GstStructure * s, NbSmvHeader * h)
   ok &= gst_structure_get_int (s, "height", &h->height);
   return ok;
 }
+
+/* ---- CBF/NXmx header values (nbcbfenc, nbnxsink) ---- */
+
+static void
+set3 (double v[3], double x, double y, double z)
+{
+  v[0] = x;
+  v[1] = y;
+  v[2] = z;
+}
+
+static gboolean
+meta_vector (const GstStructure * s, const char *name, double v[3])
+{
+  static const char *const axis[3] = { "x", "y", "z" };
+  gboolean ok = TRUE;
+
+  for (int i = 0; i < 3; i++) {
+    gchar *key = g_strdup_printf ("%s-%s", name, axis[i]);
+    ok &= gst_structure_get_double (s, key, &v[i]);
+    g_free (key);
+  }
+  return ok;
+}
+
+/* The rotation axis of nanoBragg's conventions (docs/physics.md); FALSE
+ * for a custom convention, whose axis only the source knows. */
+static gboolean
+convention_spindle (const char *convention, double v[3])
+{
+  if (g_strcmp0 (convention, "mosflm") == 0
+      || g_strcmp0 (convention, "denzo") == 0)
+    set3 (v, 0, 0, 1);
+  else if (g_strcmp0 (convention, "adxv") == 0
+      || g_strcmp0 (convention, "xds") == 0)
+    set3 (v, 1, 0, 0);
+  else if (g_strcmp0 (convention, "dials") == 0)
+    set3 (v, 0, 1, 0);
+  else {
+    set3 (v, 0, 0, 1);
+    return FALSE;
+  }
+  return TRUE;
+}
+
+/* The header of a frame without NbFrameMeta: MOSFLM's axes, the beam
+ * normal to the detector at its centre. */
+void
+gst_nb_frame_default_cbf_geometry (NbCbfHeader * h, int width, int height,
+    double pixel_size, double distance, double wavelength)
+{
+  double p = pixel_size / 1000.0, d = distance / 1000.0;
+
+  h->pixel_size = pixel_size;
+  h->wavelength = wavelength;
+  set3 (h->beam, 1, 0, 0);
+  set3 (h->fdet, 0, 0, 1);
+  set3 (h->sdet, 0, -1, 0);
+  set3 (h->spindle, 0, 0, 1);
+  set3 (h->pix0, d, height * p / 2, -width * p / 2);
+}
+
+gboolean
+gst_nb_frame_meta_to_cbf_header (const GstStructure * s, NbCbfHeader * out,
+    gboolean * axis_known)
+{
+  NbCbfHeader copy = *out, *h = &copy;
+  gboolean ok = TRUE;
+  guint64 frame = 0;
+  gint masked;
+  const char *convention = gst_structure_get_string (s, "convention");
+
+  ok &= gst_structure_get_double (s, "pixel-size", &h->pixel_size);
+  ok &= gst_structure_get_double (s, "wavelength", &h->wavelength);
+  ok &= gst_structure_get_double (s, "phi-start", &h->start_angle);
+  ok &= gst_structure_get_double (s, "osc", &h->angle_increment);
+  ok &= gst_structure_get_double (s, "twotheta", &h->twotheta);
+  ok &= meta_vector (s, "pix0", h->pix0);
+  ok &= meta_vector (s, "fast-axis", h->fdet);
+  ok &= meta_vector (s, "slow-axis", h->sdet);
+  ok &= meta_vector (s, "beam-vector", h->beam);
+  if (!ok)
+    return FALSE;
+  if (gst_structure_get_uint64 (s, "frame", &frame))
+    h->frame_number = (int) MIN (frame + 1, (guint64) G_MAXINT);
+  *axis_known = meta_vector (s, "spindle-axis", h->spindle)
+      || convention_spindle (convention, h->spindle);
+  /* the simulated sensor, unless the caller set one */
+  if (h->thickness <= 0.0)
+    gst_structure_get_double (s, "sensor-thickness", &h->thickness);
+  /* count frames: the readout's own saturation and masked value */
+  gst_structure_get_double (s, "count-cutoff", &h->count_cutoff);
+  if (gst_structure_get_int (s, "masked-value", &masked))
+    h->undefined_value = masked;
+  *out = copy;
+  return TRUE;
+}

@@ -30,6 +30,7 @@
 #include "nb_smv.h"
 #include "nb_model.h"
 #include "nb_readout.h"
+#include "nb_cbf.h"
 
 G_BEGIN_DECLS
 
@@ -54,6 +55,21 @@ const GstStructure *gst_nb_frame_meta_get (GstBuffer * buffer);
 /* SMV header values from the meta (FALSE if a field is missing). */
 gboolean gst_nb_frame_meta_to_smv_header (const GstStructure * s,
     NbSmvHeader * h);
+
+/* Geometry and readout values of the meta (detector vectors, phi-start,
+ * osc, wavelength, pixel-size, twotheta, frame; sensor-thickness if @h
+ * has none; count-cutoff, masked-value if present) over @h's; FALSE, @h
+ * untouched, if a geometry field is missing.  The rotation axis is the
+ * meta's spindle-axis, else the default axis of its convention;
+ * *@axis_known FALSE (axis +z) for a custom convention without one. */
+gboolean gst_nb_frame_meta_to_cbf_header (const GstStructure * s,
+    NbCbfHeader * h, gboolean * axis_known);
+
+/* @h's geometry for frames without the meta: MOSFLM's axes, the beam
+ * normal to the detector at its centre, @distance mm away, @pixel_size
+ * mm pixels, @wavelength Angstrom. */
+void gst_nb_frame_default_cbf_geometry (NbCbfHeader * h, int width,
+    int height, double pixel_size, double distance, double wavelength);
 
 G_END_DECLS
 

@@ -7,6 +7,9 @@
 
 #include "gstnanobraggsrc.h"
 #include "gstnbcbfenc.h"
+#ifdef NB_HAVE_NXS
+#include "gstnbnxsink.h"
+#endif
 #include "gstnbframemeta.h"
 #include "gstnbradial.h"
 #include "gstnbsmvenc.h"
@@ -23,6 +26,9 @@ plugin_init (GstPlugin * plugin)
   ok |= GST_ELEMENT_REGISTER (nbtiffenc, plugin);
   ok |= GST_ELEMENT_REGISTER (nbsmvenc, plugin);
   ok |= GST_ELEMENT_REGISTER (nbcbfenc, plugin);
+#ifdef NB_HAVE_NXS
+  ok |= GST_ELEMENT_REGISTER (nbnxsink, plugin);
+#endif
   ok |= GST_ELEMENT_REGISTER (nbview, plugin);
   ok |= GST_ELEMENT_REGISTER (nbradial, plugin);
   return ok;

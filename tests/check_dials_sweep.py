@@ -107,7 +107,7 @@ def check_import(fmt, dials_dir, t):
     report(cls.startswith(want_cls), "imported: format class %s (%s...)"
            % (cls, want_cls))
     try:
-        bx, by = check_cbf.check_dials_model(e, t, 0, shift)
+        bx, by = check_cbf.check_experiment(e, t, 0, shift)
     except SystemExit:              # check_cbf printed what differs
         report(False, "imported model = truth%s" % (
             " (SMV beam centre shifted %+.4f %+.4f px)" % shift

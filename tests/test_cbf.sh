@@ -11,12 +11,11 @@ abs() { case $1 in none) echo none ;; *) realpath "$1" ;; esac; }
 cli=$(abs "$1") truth=$(abs "$2") inputs=$(abs "$3") check=$(abs "$4")
 plugin_dir=$(abs "$5") cbflib_read=$(abs "$6")
 py=/usr/bin/python3
-fails=0
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# ok, bad, fails, base, geometry, noise_raw
+. "$(dirname "$(realpath "$0")")/file_tests_common.sh"
 
-ok() { echo "ok $*"; }
-bad() { echo "FAIL $*"; fails=$((fails + 1)); }
 # run_ok WHAT CMD...: CMD must succeed
 run_ok() {
   local what=$1; shift
@@ -31,16 +30,6 @@ if [ "$cbflib_read" = none ]; then
   echo "note: built without CBFlib (-Dcbf): CBFlib's own reader not checked"
 fi
 
-# One small crystal for every geometry (the geometry, not the spots, is
-# under test).
-base="-hkl $inputs/dense.hkl -cell 50 60 70 90 90 90 -N 3 -detpixels_f 72 -detpixels_s 56 \
-  -pixel 0.1 -distance 80 -lambda 1.1 -phi 12 -osc 0.25 -seed 5"
-declare -A geometry=(
-  [mosflm]="-mosflm -Xbeam 2.2 -Ybeam 3.1 -roi 3 66 4 50"
-  [dials]="-dials -ORGX 30.3 -ORGY 20.7"
-  [rotated]="-detector_rotx 3 -detector_roty -2 -detector_rotz 5"
-  [twotheta]="-twotheta 20"
-)
 
 # dials_check NAME CBF INDEX: dials.import of CBF equals the truth
 dials_check() {
@@ -83,12 +72,7 @@ for geom in mosflm dials rotated twotheta; do
   then
     ok "$geom: nanobragg -cbffile"
     # the 16-bit file reads 0 where the CBF has -1: outside the -roi
-    $py -c "import fabio,sys; a=fabio.open(sys.argv[1]).data.astype('int32')
-r=[int(v) for v in sys.argv[3].split()]
-if r:
-    m=a.copy(); m[:]=-1; m[r[2]:r[3]+1, r[0]:r[1]+1]=a[r[2]:r[3]+1, r[0]:r[1]+1]; a=m
-a.astype('<i4').tofile(sys.argv[2])" "$work/$geom.noise.img" "$work/$geom.noise.raw" \
-      "$(echo "${geometry[$geom]}" | sed -n 's/.*-roi \([0-9 ]*[0-9]\).*/\1/p')"
+    noise_raw "$geom"
     pixels_check "$geom-cli" "$work/${geom}_cli_00001.cbf" \
       "$work/$geom.noise.raw" int32 0
     run_ok "$geom-cli: header = truth" $py "$check" header \

@@ -12,6 +12,9 @@
 
 #include "nb_args.h"
 #include "nb_cbf.h"
+#ifdef NB_HAVE_NXS
+#include "nb_nxs.h"
+#endif
 #include "nb_backend_select.h"
 #include "nb_error.h"
 #include "nb_image.h"
@@ -67,11 +70,13 @@ counter_noise_image (const NbModel * m, const NbReadout * readout,
 }
 
 /* The flags only this program takes, off the engine's flag parser (which
- * refuses them): -cbffile NAME and -frames FIRST:COUNT.  The last one of
- * each wins, as for nanoBragg's file flags; the other flags keep their
- * order. */
+ * refuses them): -cbffile NAME, -nxsfile NAME, -nxs_compression C and
+ * -frames FIRST:COUNT.  The last one of each wins, as for nanoBragg's file
+ * flags; the other flags keep their order. */
 typedef struct {
   const char *cbf_file;         /* NULL: no CBF */
+  const char *nxs_file;         /* NULL: no NXmx (one file for the series) */
+  const char *nxs_compression;  /* NULL: bslz4 */
   gboolean series;              /* -frames given: file names get numbers */
   gint64 first, count;          /* frames first .. first + count - 1 */
 } CliFlags;
@@ -110,20 +115,24 @@ take_cli_flags (int *argc, char **argv, CliFlags * f, GError ** error)
   int out = 1;
 
   for (int i = 1; i < *argc; i++) {
-    gboolean cbf = strcmp (argv[i], "-cbffile") == 0;
-    gboolean frames = strcmp (argv[i], "-frames") == 0;
+    const char *flag = argv[i];
+    const char **file = strcmp (flag, "-cbffile") == 0 ? &f->cbf_file
+        : strcmp (flag, "-nxsfile") == 0 ? &f->nxs_file
+        : strcmp (flag, "-nxs_compression") == 0 ? &f->nxs_compression : NULL;
+    gboolean frames = strcmp (flag, "-frames") == 0;
 
-    if (!cbf && !frames) {
+    if (file == NULL && !frames) {
       argv[out++] = argv[i];
       continue;
     }
     if (i + 1 >= *argc) {
       g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT, "%s: needs 1 value "
-          "(%s)", argv[i], cbf ? "a file name" : "FIRST:COUNT");
+          "(%s)", flag, frames ? "FIRST:COUNT" : file == &f->nxs_compression
+          ? "bslz4 or none" : "a file name");
       return FALSE;
     }
-    if (cbf)
-      f->cbf_file = argv[++i];
+    if (file != NULL)
+      *file = argv[++i];
     else if (!parse_frames (argv[++i], f, error))
       return FALSE;
   }
@@ -201,7 +210,7 @@ frame_file_name (const CliFlags * f, const char *name, gint64 frame)
       name, frame + 1, dot);
 }
 
-/* The readout of -cbffile: with noise (the default) nanoBragg's noise
+/* The readout of -cbffile and -nxsfile: with noise (the default) nanoBragg's noise
  * image in 32 bits, i.e. 1 count per photon, Poisson, the counter
  * generator keyed by -seed (with -noise_rng counter the same counts as the
  * -noisefile, up to its 16-bit clip); with -nonoise the -intfile's counts
@@ -215,7 +224,8 @@ cbf_readout (const NbParams * p, double scale, NbReadout * r)
   r->poisson = p->calculate_noise;
 }
 
-/* Names of the readout values in errors about -cbffile's readout. */
+/* Names of the readout values in errors about -cbffile's readout (and
+ * -nxsfile's, the same). */
 static const char *const cbf_readout_names[NB_READOUT_N_FIELDS] = {
   [NB_READOUT_FIELD_GAIN] = "-scale",
   [NB_READOUT_FIELD_ADC_OFFSET] = "-adc",
@@ -254,39 +264,36 @@ cbf_header (const NbModel * m, const NbParams * p, const NbReadout * r,
   memcpy (h->spindle, d->spindle, sizeof (h->spindle));
 }
 
-/* Reads out @frame as 32-bit counts and writes them as @path. */
-static gboolean
-write_cbf (const char *path, const NbModel * m, const NbParams * p,
-    double scale, gint64 frame, const float *image, GError ** error)
+/* Reads out @frame as the 32-bit counts of -cbffile and -nxsfile into
+ * @counts; *@r receives the readout. */
+static void
+file_counts (const NbModel * m, const NbParams * p, double scale,
+    gint64 frame, const float *image, NbReadout * r, gint32 * counts)
 {
-  gsize npix = (gsize) m->det.fpixels * m->det.spixels;
-  gint32 *counts = g_try_new (gint32, npix);
   NbReadoutWork *work;
   NbReadoutStats st;
-  NbReadout r;
-  NbCbfHeader h;
-  gboolean ok;
 
-  if (counts == NULL) {
-    g_set_error (error, NB_ERROR, NB_ERROR_FILE, "cannot allocate the "
-        "counts");
-    return FALSE;
-  }
-  cbf_readout (p, scale, &r);
+  cbf_readout (p, scale, r);
   work = nb_readout_work_new (p->num_threads);
-  nb_readout_frame (work, &r, &m->det, frame, image, NB_COUNTS_S32, counts,
+  nb_readout_frame (work, r, &m->det, frame, image, NB_COUNTS_S32, counts,
       &st);
   nb_readout_work_free (work);
-  printf ("%.0f counts in CBF image (%s, %g counts/photon; %" G_GINT64_FORMAT
-      " overloads, %" G_GINT64_FORMAT " masked pixels)\n", st.total,
-      r.poisson ? "Poisson, counter generator" : "no noise", r.gain,
-      st.overloads, st.masked);
-  cbf_header (m, p, &r, frame, &h);
+  printf ("%.0f counts in 32-bit image (%s, %g counts/photon; %"
+      G_GINT64_FORMAT " overloads, %" G_GINT64_FORMAT " masked pixels)\n",
+      st.total, r->poisson ? "Poisson, counter generator" : "no noise",
+      r->gain, st.overloads, st.masked);
+}
+
+static gboolean
+write_cbf (const char *path, const NbModel * m, const NbParams * p,
+    const NbReadout * r, gint64 frame, const gint32 * counts, GError ** error)
+{
+  NbCbfHeader h;
+
+  cbf_header (m, p, r, frame, &h);
   printf ("writing %s as CBF (32-bit counts, byte offset)\n", path);
-  ok = nb_cbf_write (path, &h, counts, NB_CBF_PIXELS_S32,
+  return nb_cbf_write (path, &h, counts, NB_CBF_PIXELS_S32,
       (guint) g_get_num_processors (), error);
-  g_free (counts);
-  return ok;
 }
 
 /* The -trace_pixel records of @frame, in nanoBragg's trace format. */
@@ -321,8 +328,43 @@ typedef struct {
   const NbReadout *readout;     /* -noise_rng counter's -noisefile */
   float *image;
   guint16 *counts;
+  gint32 *file_pixels;          /* -cbffile's and -nxsfile's counts */
   double scale, pgm_scale;      /* <= 0 until known (frame 0's when auto) */
+#ifdef NB_HAVE_NXS
+  NbNxsCompression nxs_codec;
+  NbWorkers *nxs_pool;
+  NbNxsWriter *nxs;             /* the series' NXmx file, once started */
+#endif
 } CliRun;
+
+#ifdef NB_HAVE_NXS
+/* -nxsfile: one NXmx file for the frames of the run, started at the first
+ * one (its header describes the series), a chunk per frame. */
+static gboolean
+add_nxs_frame (CliRun * run, const NbReadout * r, gint64 frame,
+    GError ** error)
+{
+  NbCbfHeader h;
+
+  cbf_header (run->model, run->p, r, frame, &h);
+  if (run->nxs == NULL) {
+    NbNxsSeries s;
+    nb_nxs_series_from_cbf (&s, &h);
+    s.compression = run->nxs_codec;
+    printf ("writing %s as NeXus/NXmx (32-bit counts, %s)\n",
+        run->flags->nxs_file, nb_nxs_compression_name (s.compression));
+    run->nxs_pool = nb_workers_new (g_get_num_processors ());
+    run->nxs = nb_nxs_writer_new (run->flags->nxs_file, &s, run->nxs_pool,
+        error);
+    if (run->nxs == NULL)
+      return FALSE;
+  }
+  printf ("adding frame %" G_GINT64_FORMAT " to %s\n", frame,
+      run->flags->nxs_file);
+  return nb_nxs_writer_add_frame (run->nxs, run->file_pixels, h.start_angle,
+      h.start_angle + h.angle_increment, error);
+}
+#endif
 
 /* Renders @frame into run->image (frames ahead of it queued on a device
  * backend) and its statistics into @st. */
@@ -445,10 +487,21 @@ write_frame_files (CliRun * run, gint64 frame, GError ** error)
     g_clear_pointer (&name, g_free);
   }
 
-  if (run->flags->cbf_file != NULL) {
-    name = frame_file_name (run->flags, run->flags->cbf_file, frame);
-    if (!write_cbf (name, m, p, run->scale, frame, run->image, error))
-      failed = "-cbffile";
+  if (run->flags->cbf_file != NULL || run->flags->nxs_file != NULL) {
+    NbReadout r;
+    file_counts (m, p, run->scale, frame, run->image, &r, run->file_pixels);
+    if (run->flags->cbf_file != NULL) {
+      name = frame_file_name (run->flags, run->flags->cbf_file, frame);
+      if (!write_cbf (name, m, p, &r, frame, run->file_pixels, error)) {
+        failed = "-cbffile";
+        goto out;
+      }
+    }
+#ifdef NB_HAVE_NXS
+    if (run->flags->nxs_file != NULL && !add_nxs_frame (run, &r, frame,
+            error))
+      failed = "-nxsfile";
+#endif
   }
 out:
   g_free (name);
@@ -499,6 +552,16 @@ run_frames (CliRun * run, GError ** error)
     if (!write_frame_files (run, frame, error))
       return FALSE;
   }
+#ifdef NB_HAVE_NXS
+  if (run->nxs != NULL) {
+    NbNxsWriter *w = run->nxs;
+    run->nxs = NULL;
+    if (!nb_nxs_writer_finish (w, error)) {
+      g_prefix_error (error, "-nxsfile: ");
+      return FALSE;
+    }
+  }
+#endif
   return TRUE;
 }
 
@@ -513,8 +576,8 @@ main (int argc, char **argv)
   float *image = NULL;
   guint16 *counts = NULL;
   NbReadout readout;
-  CliFlags flags = { NULL, FALSE, 0, 1 };
-  CliRun run;
+  CliFlags flags = { NULL, NULL, NULL, FALSE, 0, 1 };
+  CliRun run = { 0 };
   gsize npix;
   int status = 0;
 
@@ -554,6 +617,12 @@ main (int argc, char **argv)
       {"-noisefile", params.noise_file, params.calculate_noise},
       {"-cbffile", flags.cbf_file, flags.cbf_file != NULL},
     };
+    /* the NXmx file holds the whole run: its name is not numbered */
+    if (flags.nxs_file != NULL && !check_writable ("-nxsfile", flags.nxs_file,
+            &error)) {
+      status = fail (NULL, error, 2);
+      goto out;
+    }
     for (guint i = 0; i < G_N_ELEMENTS (outputs); i++) {
       gchar *first;
       gboolean ok;
@@ -573,13 +642,32 @@ main (int argc, char **argv)
       }
     }
   }
-  if (flags.cbf_file != NULL) {
+#ifdef NB_HAVE_NXS
+  run.nxs_codec = NB_NXS_COMPRESSION_BSLZ4;
+  if (flags.nxs_compression != NULL
+      && !nb_nxs_compression_from_string (flags.nxs_compression,
+          &run.nxs_codec)) {
+    fprintf (stderr, "nanobragg: -nxs_compression: '%s' is not bslz4 or "
+        "none\n", flags.nxs_compression);
+    status = 2;
+    goto out;
+  }
+#else
+  if (flags.nxs_file != NULL || flags.nxs_compression != NULL) {
+    fprintf (stderr, "nanobragg: -nxsfile: this nanobragg was built without "
+        "libhdf5/liblz4 (meson -Dhdf5)\n");
+    status = 2;
+    goto out;
+  }
+#endif
+  if (flags.cbf_file != NULL || flags.nxs_file != NULL) {
     NbReadout cbf;
     /* the scale (the gain without noise) is only known after the render,
      * and any positive one passes */
     cbf_readout (&params, 1.0, &cbf);
     if (!nb_readout_check (&cbf, cbf_readout_names, &error)) {
-      status = fail ("-cbffile", error, 2);
+      status = fail (flags.cbf_file != NULL ? "-cbffile" : "-nxsfile", error,
+          2);
       goto out;
     }
   }
@@ -625,16 +713,31 @@ main (int argc, char **argv)
   npix = (gsize) model->det.fpixels * model->det.spixels;
   image = g_try_new (float, npix);
   counts = g_try_new (guint16, npix);
-  if (image == NULL || counts == NULL) {
+  run.file_pixels = flags.cbf_file != NULL || flags.nxs_file != NULL
+      ? g_try_new (gint32, npix) : NULL;
+  if (image == NULL || counts == NULL || ((flags.cbf_file != NULL
+              || flags.nxs_file != NULL) && run.file_pixels == NULL)) {
     status = fail ("cannot allocate the image", error, 1);
     goto out;
   }
-  run = (CliRun) {
-  &params, &flags, model, backend, &readout, image, counts, 0.0, 0.0};
+  run.p = &params;
+  run.flags = &flags;
+  run.model = model;
+  run.backend = backend;
+  run.readout = &readout;
+  run.image = image;
+  run.counts = counts;
   if (!run_frames (&run, &error))
     status = fail (NULL, error, 1);
 
 out:
+#ifdef NB_HAVE_NXS
+  /* a run that failed leaves no NXmx file that looks complete */
+  nb_nxs_writer_abort (run.nxs);
+  if (run.nxs_pool != NULL)
+    nb_workers_free (run.nxs_pool);
+#endif
+  g_free (run.file_pixels);
   g_free (image);
   g_free (counts);
   nb_backend_free (backend);
