@@ -80,7 +80,7 @@ positive_int --nproc "$nproc"
 [ "$simulate_only" = 1 ] || command -v dials.import > /dev/null \
   || die "dials.import not on PATH (tools/setup.sh installs Debian's dials)"
 
-if [ "$format" = nxs ] && ! gst-inspect-1.0 --exists nbnxsink; then
+if [ "$format" = nxs ] && ! gst-inspect-1.0 nbnxsink > /dev/null 2>&1; then
   die "--format nxs: this build has no nbnxsink element (the NXmx writer)"
 fi
 
