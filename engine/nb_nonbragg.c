@@ -16,6 +16,7 @@
 
 struct _NbBackground {
   int n;
+  gboolean raw_source_weights;  /* nonBragg's rule, see the setter */
   NbAmorphousSpec spec[NB_BG_MAX_COMPONENTS];
   NbStolTable *table[NB_BG_MAX_COMPONENTS];
 };
@@ -220,6 +221,12 @@ nb_background_new (void)
 }
 
 void
+nb_background_set_raw_source_weights (NbBackground * bg, gboolean raw)
+{
+  bg->raw_source_weights = raw;
+}
+
+void
 nb_background_free (NbBackground * bg)
 {
   if (bg == NULL)
@@ -330,8 +337,10 @@ nb_background_kernel (const NbBackground * bg, const NbModel * m,
   }
   k->sources = m->sources;
   k->n_sources = m->n_sources;
-  /* generated sources count 1 each; a source file's weights as read */
-  k->source_weights = m->params.source_file != NULL;
+  /* nonBragg: generated sources count 1 each, a source file's weights as
+   * read; otherwise each source's share, as the Bragg sum counts it */
+  k->source_weights = bg->raw_source_weights
+      && m->params.source_file != NULL;
   k->polarization = m->polarization;
   k->nopolar = m->nopolar;
   k->r_e_sqr = m->r_e_sqr;

@@ -70,6 +70,15 @@ void nb_background_free (NbBackground * bg);
 gboolean nb_background_add (NbBackground * bg, const NbAmorphousSpec * spec,
     const char *what, GError ** error);
 int nb_background_n_components (const NbBackground * bg);
+/* How the sources are weighed.  Default (nanobraggsrc): each source
+ * counts its share of the fluence (NbSource.share: 1 each, or its weight
+ * over the mean weight when the model weighs its sources, -source_weights
+ * / source-weights), as the Bragg sum counts it, so Bragg and background
+ * see the same beam.  @raw TRUE (the nonbragg command line, for parity):
+ * nonBragg's rule, a -sourcefile's weights multiply each source's term
+ * as read (not normalised), generated sources count 1 each. */
+void nb_background_set_raw_source_weights (NbBackground * bg,
+    gboolean raw);
 const NbStolTable *nb_background_table (const NbBackground * bg, int i);
 /* Molecules of component @i in the beam of @m (the illuminated volume
  * thickness x width x height, width and height clipped by the beam). */
@@ -92,7 +101,8 @@ typedef struct {
   double molecules[NB_BG_MAX_COMPONENTS];
   const NbSource *sources;
   int n_sources;
-  gboolean source_weights;      /* a source file's weights (nonBragg) */
+  gboolean source_weights;      /* TRUE: a source file's weights as read
+                                 * (nonBragg); FALSE: NbSource.share */
   double polarization;          /* Kahn factor */
   gboolean nopolar;
   double r_e_sqr;               /* m^2 */

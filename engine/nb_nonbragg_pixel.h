@@ -100,7 +100,7 @@ nb_background_pixel (const NbBgKernel * k, const NbDetector * d,
         for (int s = 0; s < k->n_sources; s++) {
           const NbSource *src = &k->sources[s];
           double incident[3], scattering[3], stol, polar = 1.0;
-          double weight = k->source_weights ? src->weight : 1.0;
+          double weight = k->source_weights ? src->weight : src->share;
 
           stol = nb_scattering_vector (src, diffracted, incident,
               scattering);

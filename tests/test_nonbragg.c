@@ -364,6 +364,62 @@ test_engine_components_sum (void)
   nb_model_free (m);
 }
 
+/* The background of a -sourcefile model, relative to @one's per pixel:
+ * each pixel's ratio must be @expect to 1e-12. */
+static void
+check_source_ratio (const char *sources, const char *weights, gboolean raw,
+    const double *one, double expect)
+{
+  gchar *file = write_temp (sources);
+  gchar *flags = g_strdup_printf ("-detpixels 64 -pixel 0.2 -distance 80 "
+      "-lambda 1.0 -fluence 1e24 -sourcefile %s -source_weights %s", file,
+      weights);
+  NbModel *m = engine_model (flags);
+  NbBackground *bg = background_of ("water.stol", 0.1, 1.0, 18.0);
+  gsize n = (gsize) m->det.fpixels * m->det.spixels;
+  double *img;
+
+  nb_background_set_raw_source_weights (bg, raw);
+  img = render (bg, m, 0, NULL);
+  for (gsize i = 0; i < n; i++) {
+    g_assert_cmpfloat (one[i], >, 0.0);
+    g_assert_cmpfloat (fabs (img[i] / one[i] - expect), <=, 1e-12);
+  }
+  g_free (img);
+  nb_background_free (bg);
+  nb_model_free (m);
+  g_unlink (file);
+  g_free (file);
+  g_free (flags);
+}
+
+/* Two sources on the same ray, weights 3 and 1: the background as the
+ * Bragg sum sees the beam (shares 1.5 and 0.5 with -source_weights on,
+ * 1 and 1 with off) equals one source's; nonBragg's rule (the nonbragg
+ * command line) weighs the terms as read: (3 + 1) / 2 = 2 times it. */
+static void
+test_engine_source_weights (void)
+{
+  const char *two = "-10 0 0 3 1e-10\n-10 0 0 1 1e-10\n";
+  gchar *file = write_temp ("-10 0 0 1 1e-10\n");
+  gchar *flags = g_strdup_printf ("-detpixels 64 -pixel 0.2 -distance 80 "
+      "-lambda 1.0 -fluence 1e24 -sourcefile %s", file);
+  NbModel *m = engine_model (flags);
+  NbBackground *bg = background_of ("water.stol", 0.1, 1.0, 18.0);
+  double *one = render (bg, m, 0, NULL);
+
+  check_source_ratio (two, "on", FALSE, one, 1.0);
+  check_source_ratio (two, "off", FALSE, one, 1.0);
+  check_source_ratio (two, "on", TRUE, one, 2.0);
+  check_source_ratio (two, "off", TRUE, one, 2.0);
+  g_free (one);
+  nb_background_free (bg);
+  nb_model_free (m);
+  g_unlink (file);
+  g_free (file);
+  g_free (flags);
+}
+
 /* Molecules in the beam: nonBragg's numbers (its stdout). */
 static void
 test_molecules (void)
@@ -400,5 +456,7 @@ main (int argc, char **argv)
   g_test_add_func ("/nonbragg/engine-components-sum",
       test_engine_components_sum);
   g_test_add_func ("/nonbragg/molecules", test_molecules);
+  g_test_add_func ("/nonbragg/engine-source-weights",
+      test_engine_source_weights);
   return g_test_run ();
 }

@@ -550,6 +550,8 @@ main (int argc, char **argv)
   printf ("nonBragg amorphous material diffraction simulator (GStreamer "
       "nanobragg project, CPU engine)\n");
   printf ("reading %s\n", geom.sample.stol_file);
+  /* a -sourcefile's weights count as nonBragg counts them */
+  nb_background_set_raw_source_weights (bg, TRUE);
   if (!nb_background_add (bg, &geom.sample, "-stol", &error)) {
     status = fail (error, 2);
     goto out;
