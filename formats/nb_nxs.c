@@ -101,17 +101,63 @@ nb_nxs_compression_name (NbNxsCompression c)
   return c == NB_NXS_COMPRESSION_NONE ? "none" : "bslz4";
 }
 
-gboolean
-nb_nxs_bitshuffle_available (void)
+/* What nb_nxs_bitshuffle_available finds, once per process. */
+typedef enum
 {
+  BITSHUFFLE_PLUGIN = 1,        /* the filter's plugin is loaded */
+  BITSHUFFLE_STAND_IN = 2,      /* ours: no plugin */
+} BitshuffleFilter;
+
+/* The stand-in's filter function: it refuses to run, as a missing plugin
+ * does for a reader.  Writes never call it: the chunks are compressed
+ * here and written as they are (H5Dwrite_chunk). */
+static size_t
+bitshuffle_stand_in (unsigned int flags, size_t n_values,
+    const unsigned int values[], size_t bytes, size_t *buffer_size,
+    void **buffer)
+{
+  (void) flags, (void) n_values, (void) values, (void) bytes;
+  (void) buffer_size, (void) buffer;
+  return 0;
+}
+
+/* Without the plugin, libhdf5 1.10 (Debian 12's thread-safe build)
+ * searches for it again at every dataset create with the optional filter;
+ * done from a thread other than the main one (a GStreamer streaming
+ * thread), that failed search leaves the library unable to close at exit
+ * ("HDF5: infinite loop closing library").  A stand-in class registered
+ * under the filter's id ends the searches; it stays registered for the
+ * process, as a loaded plugin would. */
+static gpointer
+find_bitshuffle (gpointer unused)
+{
+  const H5Z_class2_t stand_in = {
+    H5Z_CLASS_T_VERS, NB_NXS_BITSHUFFLE_FILTER, 1, 1,
+    "bitshuffle (not installed: nanobragg writes its chunks itself)",
+    NULL, NULL, bitshuffle_stand_in
+  };
   Quiet q;
   htri_t avail;
 
+  (void) unused;
   quiet_begin (&q);
   avail = H5Zfilter_avail (NB_NXS_BITSHUFFLE_FILTER);
   H5Eclear2 (H5E_DEFAULT);
+  if (avail <= 0)
+    H5Zregister (&stand_in);
+  H5Eclear2 (H5E_DEFAULT);
   quiet_end (&q);
-  return avail > 0;
+  return GINT_TO_POINTER (avail > 0 ? BITSHUFFLE_PLUGIN
+      : BITSHUFFLE_STAND_IN);
+}
+
+gboolean
+nb_nxs_bitshuffle_available (void)
+{
+  /* process-wide, as libhdf5's filter registry is */
+  static GOnce once = G_ONCE_INIT;
+  return GPOINTER_TO_INT (g_once (&once, find_bitshuffle, NULL))
+      == BITSHUFFLE_PLUGIN;
 }
 
 void
