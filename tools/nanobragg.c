@@ -32,6 +32,10 @@ typedef struct {
   int rank, n_ranks;
   gchar *who;                   /* "nanobragg", "nanobragg: rank 1" */
   gboolean mpi;                 /* MPI started (to be ended) */
+  /* the first agreement that saw a failure (ranks_agree): after it the
+   * ranks make no more */
+  gboolean stopped;
+  int worst, first_failed, n_failed;
 } CliRanks;
 
 /* The number of ranks an MPI launcher started this process among
@@ -398,7 +402,7 @@ rank_file_name (const char *master, int rank)
 typedef struct {
   const NbParams *p;
   const CliFlags *flags;
-  const CliRanks *ranks;        /* frames j of the run with j mod n_ranks
+  CliRanks *ranks;              /* frames j of the run with j mod n_ranks
                                  * == rank are this process's */
   const NbModel *model;
   NbBackend *backend;
@@ -669,8 +673,8 @@ run_frames (CliRun * run, GError ** error)
   int stride = run->ranks->n_ranks;
 
   if (start < 0) {
-    printf ("rank %d: no frames to render (%" G_GINT64_FORMAT " frames over "
-        "%d ranks)\n", run->ranks->rank, f->count, stride);
+    printf ("rank %d of %d: no frames to render (the run has %"
+        G_GINT64_FORMAT ")\n", run->ranks->rank, stride, f->count);
     return TRUE;
   }
   if (stride > 1)
@@ -765,28 +769,40 @@ write_nxs_master (CliRun * run, GError ** error)
 }
 #endif
 
-/* The end of every rank of several, whatever its @status, so that all
- * reach the same agreements: the ranks agree that each rendered its
- * frames; then each finishes its NXmx data file; they agree again; rank 0
- * writes the master; a last agreement.  After a failure anywhere every
- * rank removes its data file (finished or not), no master is written (or
- * left: nb_nxs writes it under a temporary name), and rank 0 names the
- * first failed rank and exits with the worst status.  Returns this
- * rank's exit status. */
+/* One agreement of the ranks on their @status: FALSE when any rank
+ * failed.  Agreements pair up by their order on each rank, not by where
+ * they are made: a rank that fails goes straight to its next agreement
+ * (finish_ranks), which meets the others' next one, and from the first
+ * agreement that sees a failure on no rank makes another one
+ * (ranks->stopped), so none waits for a rank that has ended. */
+static gboolean
+ranks_agree (CliRanks * ranks, int status)
+{
+  if (ranks->stopped)
+    return FALSE;
+  ranks->worst = nb_cli_mpi_agree (status, &ranks->first_failed,
+      &ranks->n_failed);
+  ranks->stopped = ranks->worst != 0;
+  return !ranks->stopped;
+}
+
+/* The end of every rank of several, whatever its @status: the ranks agree
+ * that each rendered its frames; then each finishes its NXmx data file;
+ * they agree again; rank 0 writes the master; a last agreement.  After a
+ * failure anywhere every rank removes its data file (finished or not), no
+ * master is written (nor left: nb_nxs writes it under a temporary name),
+ * and rank 0 names the first failed rank and exits with the worst status.
+ * Returns this rank's exit status. */
 static int
 finish_ranks (CliRun * run, int status)
 {
-  const CliRanks *ranks = run->ranks;
-  int worst = 0, first_failed = -1, n_failed = 0;
+  CliRanks *ranks = run->ranks;
   gboolean finished = FALSE;
 
-  for (int step = 0; step < 3; step++) {
+  for (int step = 0; step < 3 && ranks_agree (ranks, status); step++) {
+#ifdef NB_HAVE_NXS
     GError *error = NULL;
 
-    worst = nb_cli_mpi_agree (status, &first_failed, &n_failed);
-    if (worst != 0)
-      break;
-#ifdef NB_HAVE_NXS
     if (step == 0 && run->nxs != NULL) {
       NbNxsWriter *w = run->nxs;
       run->nxs = NULL;
@@ -798,7 +814,7 @@ finish_ranks (CliRun * run, int status)
       status = fail (ranks, "-nxsfile", error, 1);
 #endif
   }
-  if (worst == 0)
+  if (!ranks->stopped)
     return status;
 #ifdef NB_HAVE_NXS
   nb_nxs_writer_abort (run->nxs);
@@ -808,10 +824,10 @@ finish_ranks (CliRun * run, int status)
 #endif
   if (ranks->rank == 0) {
     fprintf (stderr, "%s: %d of %d ranks failed, the first rank %d%s\n",
-        ranks->who, n_failed, ranks->n_ranks, first_failed,
+        ranks->who, ranks->n_failed, ranks->n_ranks, ranks->first_failed,
         run->flags->nxs_file != NULL ? ": no -nxsfile master written, the "
         "ranks' data files removed" : "");
-    status = MAX (status, worst);
+    status = MAX (status, ranks->worst);
   }
   return status;
 }
@@ -829,7 +845,7 @@ main (int argc, char **argv)
   guint16 *counts = NULL;
   NbReadout readout;
   CliFlags flags = { NULL, NULL, NULL, FALSE, 0, 1 };
-  CliRanks ranks = { 0, 1, NULL, FALSE };
+  CliRanks ranks = { 0, 1, NULL, FALSE, FALSE, 0, -1, 0 };
   CliRun run = { 0 };
   gsize npix;
   int status = 0;
@@ -997,6 +1013,12 @@ main (int argc, char **argv)
   run.readout = &readout;
   run.image = image;
   run.counts = counts;
+#ifdef NB_HAVE_MPI
+  /* every rank is ready (its files can be written, its device works)
+   * before any renders */
+  if (ranks.n_ranks > 1 && !ranks_agree (&ranks, 0))
+    goto out;
+#endif
   if (!run_frames (&run, &error))
     status = fail (&ranks, NULL, error, 1);
 
