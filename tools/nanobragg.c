@@ -432,14 +432,6 @@ rank_first_frame (const CliFlags * f, const CliRanks * ranks)
   return ranks->rank < f->count ? f->first + ranks->rank : -1;
 }
 
-/* Ranks that render at least one frame, i.e. files of a -nxsfile series
- * over several ranks. */
-static int
-ranks_with_frames (const CliFlags * f, const CliRanks * ranks)
-{
-  return (int) MIN ((gint64) ranks->n_ranks, f->count);
-}
-
 #ifdef NB_HAVE_NXS
 /* The master's pixel mask, taken as nb_nxs_writer_add_frame takes a
  * single file's: bit 0 (gap) where the first frame reads the masked
@@ -739,7 +731,9 @@ static gboolean
 write_nxs_master (CliRun * run, GError ** error)
 {
   const CliFlags *f = run->flags;
-  int n_files = ranks_with_frames (f, run->ranks);
+  /* the ranks that rendered a frame: those past the last frame have no
+   * file */
+  int n_files = (int) MIN ((gint64) run->ranks->n_ranks, f->count);
   gchar **files = g_new0 (gchar *, n_files + 1);
   double *start = g_new (double, f->count), *end = g_new (double, f->count);
   NbReadout r;
@@ -772,9 +766,9 @@ write_nxs_master (CliRun * run, GError ** error)
 /* One agreement of the ranks on their @status: FALSE when any rank
  * failed.  Agreements pair up by their order on each rank, not by where
  * they are made: a rank that fails goes straight to its next agreement
- * (finish_ranks), which meets the others' next one, and from the first
- * agreement that sees a failure on no rank makes another one
- * (ranks->stopped), so none waits for a rank that has ended. */
+ * (in finish_ranks), which meets the others' next one.  Once an agreement
+ * has seen a failure no rank makes another (ranks->stopped), so none
+ * waits for a rank that has ended. */
 static gboolean
 ranks_agree (CliRanks * ranks, int status)
 {
@@ -797,7 +791,9 @@ static int
 finish_ranks (CliRun * run, int status)
 {
   CliRanks *ranks = run->ranks;
-  gboolean finished = FALSE;
+#ifdef NB_HAVE_NXS
+  gboolean finished = FALSE;    /* this rank's data file is complete */
+#endif
 
   for (int step = 0; step < 3 && ranks_agree (ranks, status); step++) {
 #ifdef NB_HAVE_NXS
