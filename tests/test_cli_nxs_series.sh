@@ -66,11 +66,13 @@ if [ "$mode" = frames ]; then
 fi
 
 [ -x "$mpirun" ] || { bad "no mpirun: '$mpirun'"; exit 1; }
-# robust in containers and on CI: root, more ranks than cores, no network
-# (shared memory and self only), no cross-memory attach, no binding
+# robust in containers and on CI: root, more ranks than cores, this host
+# only (no ssh), no network (shared memory and self only), no
+# cross-memory attach, no binding
 export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_plm=isolated
 export OMPI_MCA_btl=self,vader OMPI_MCA_btl_vader_single_copy_mechanism=none
-export OMPI_MCA_rmaps_base_oversubscribe=1 OMPI_MCA_hwloc_base_binding_policy=none
+export OMPI_MCA_hwloc_base_binding_policy=none
 
 # ranks DIR R FLAGS...: mpirun -np R in DIR; its exit status
 ranks () {
