@@ -24,4 +24,15 @@ on_handoff (GstElement * sink, GstBuffer * buf, GstPad * pad, gpointer data)
   c->last = now;
 }
 
+/* The same clock for a sink of our own (nbnxsink): a buffer probe on its
+ * sink pad, so a frame counts when the sink takes it; the sink's
+ * back-pressure keeps the rate its own.  @data is the Count. */
+static inline GstPadProbeReturn
+on_sink_buffer (GstPad * pad, GstPadProbeInfo * info, gpointer data)
+{
+  on_handoff (NULL, NULL, pad, data);
+  (void) info;
+  return GST_PAD_PROBE_OK;
+}
+
 #endif /* NB_BENCH_COUNT_H */

@@ -6,12 +6,15 @@
  *
  *   nb_bench_element [--device auto|cpu|cuda] [--precision float64|float32]
  *                    [--frames F] [--set PROPS] [--caps CAPS]
- *                    [--downstream ELEMENTS] [--detector NAME]
- *                    ARGS_FILE INPUTS_DIR
+ *                    [--downstream ELEMENTS] [--sink SINK]
+ *                    [--detector NAME] ARGS_FILE INPUTS_DIR
  *
  * PROPS: more nanobraggsrc properties ("noise=true read-noise=2");
  * CAPS: the src pad's caps ("video/x-diffraction,format=S32LE");
  * ELEMENTS: a gst-launch chain after them ("nbsmvenc", "nbview ! ...");
+ * SINK: the sink that ends the pipeline instead of fakesink ("nbnxsink
+ * location=x.nxs"), timed from the frames its sink pad takes, so the time
+ * after its last frame (closing the file) stays out, as for fakesink;
  * NAME: a detector preset whose pixel array (pixel counts, pixel size,
  * module gaps) replaces the argument list's, e.g. eiger2-16m.
  *
@@ -31,7 +34,7 @@ main (int argc, char **argv)
   int frames = 100;
   const char *precision = "float32", *device = "cuda";
   const char *props = "", *caps = NULL, *downstream = NULL;
-  const char *detector = NULL;
+  const char *detector = NULL, *sink_desc = NULL;
   GOptionEntry entries[] = {
     {"device", 'd', 0, G_OPTION_ARG_STRING, &device, "auto, cpu or cuda",
         "D"},
@@ -44,6 +47,8 @@ main (int argc, char **argv)
         "CAPS"},
     {"downstream", 'e', 0, G_OPTION_ARG_STRING, &downstream, "elements "
           "between the source and fakesink", "ELEMENTS"},
+    {"sink", 'k', 0, G_OPTION_ARG_STRING, &sink_desc, "the sink to end "
+          "with instead of fakesink", "SINK"},
     {"detector", 'D', 0, G_OPTION_ARG_STRING, &detector, "a detector "
           "preset's pixel array (eiger2-16m, pilatus6m, ...)", "NAME"},
     {NULL}
@@ -84,9 +89,10 @@ main (int argc, char **argv)
     g_free (flags);
     line = both;
   }
-  desc = g_strdup_printf ("nanobraggsrc name=src %s %s%s %s%s ! fakesink "
+  desc = g_strdup_printf ("nanobraggsrc name=src %s %s%s %s%s ! %s "
       "name=sink", props, caps ? "! " : "", caps ? caps : "",
-      downstream ? "! " : "", downstream ? downstream : "");
+      downstream ? "! " : "", downstream ? downstream : "",
+      sink_desc ? sink_desc : "fakesink");
   pipe = gst_parse_launch (desc, &error);
   if (pipe == NULL || error != NULL) {
     fprintf (stderr, "nb_bench_element: %s: %s (is GST_PLUGIN_PATH set?)\n",
@@ -100,8 +106,15 @@ main (int argc, char **argv)
       frames, NULL);
   gst_util_set_object_arg (G_OBJECT (src), "device", device);
   gst_util_set_object_arg (G_OBJECT (src), "precision", precision);
-  g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
-  g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), &count);
+  if (sink_desc == NULL) {
+    g_object_set (sink, "signal-handoffs", TRUE, "sync", FALSE, NULL);
+    g_signal_connect (sink, "handoff", G_CALLBACK (on_handoff), &count);
+  } else {
+    GstPad *pad = gst_element_get_static_pad (sink, "sink");
+    gst_pad_add_probe (pad, GST_PAD_PROBE_TYPE_BUFFER, on_sink_buffer,
+        &count, NULL);
+    gst_object_unref (pad);
+  }
   gst_object_unref (src);
   gst_object_unref (sink);
 

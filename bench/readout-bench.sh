@@ -3,7 +3,7 @@
 # rate, and the rate of `nanobraggsrc ! <caps> ! <element> ! fakesink` for
 # photons (F32LE), counts (S32LE and GRAY16_LE) without and with noise,
 # and each downstream element (nbview, nbradial, nbsmvenc, nbtiffenc, and
-# nbcbfenc after counts).
+# nbcbfenc and nbnxsink after counts).
 #
 #   bench/readout-bench.sh BUILD_DIR DEVICE [SIZE] [FRAMES]
 #
@@ -76,3 +76,8 @@ for e in nbview nbradial nbsmvenc nbtiffenc nbcbfenc; do
   run "counts S32LE, noise ! $e" --caps "$s32" --set "noise=true" \
     --downstream "$e"
 done
+if gst-inspect-1.0 nbnxsink > /dev/null 2>&1; then
+  run "counts S32LE, noise ! nbnxsink" --caps "$s32" --set "noise=true" \
+    --sink "nbnxsink location=$work/bench.nxs"
+  rm -f "$work/bench.nxs"
+fi

@@ -63,11 +63,14 @@ template <typename T> struct FastShapeParams
 /* sin(pi r) / r for |r| <= 1/2 as a polynomial in r^2, fitted for
  * relative error (iterated weighted least squares on Chebyshev nodes, a
  * near-minimax fit).  Float, 4 terms: 1.1e-6 with the coefficients rounded
- * to float; double, 6 terms: 2.1e-11.  Both worst at r = 1/2.  F_latt^2
- * holds six of them, so a step's weight is within 1.3e-5 (float) and
- * 2.6e-10 (double) of the exact one: inside the float32 bar (1e-3) and
- * the float64 one (1e-9 of the CPU), with fewer FMAs in the hot loop than
- * an evaluation to rounding (docs/precision.md). */
+ * to float, worst at r = 1/2; F_latt^2 holds six of them, so a float32
+ * step's weight is within 1.3e-5 of the exact one, inside the float32 bar
+ * (1e-3).  Double, 8 terms: 3.3e-16 with the coefficients rounded to
+ * double and Horner's rounding; this one must stay at rounding level: a
+ * float64 frame is stored as float32, and an error of even 1e-10 (the
+ * 6-term fit) changes the rounding of about one pixel in a thousand, so
+ * the GPU's float64 frames would no longer equal the CPU's
+ * (docs/precision.md). */
 static __device__ __forceinline__ float
 sinpi_over_r (float r2)
 {
@@ -81,12 +84,14 @@ sinpi_over_r (float r2)
 static __device__ __forceinline__ double
 sinpi_over_r (double r2)
 {
-  double p = -7.02221173488251811e-03;
-  p = fma (p, r2, 8.20465125266131440e-02);
-  p = fma (p, r2, -5.99251338698487013e-01);
-  p = fma (p, r2, 2.55016324128006389e+00);
-  p = fma (p, r2, -5.16771276216002118e+00);
-  p = fma (p, r2, 3.14159265352390316e+00);
+  double p = -2.11229529445595512e-05;
+  p = fma (p, r2, 4.65977616990010150e-04);
+  p = fma (p, r2, -7.37036107167134049e-03);
+  p = fma (p, r2, 8.21458782565504669e-02);
+  p = fma (p, r2, -5.99264528775709460e-01);
+  p = fma (p, r2, 2.55016403985977647e+00);
+  p = fma (p, r2, -5.16771278004975265e+00);
+  p = fma (p, r2, 3.14159265358979267e+00);
   return p;
 }
 

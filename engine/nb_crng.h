@@ -211,10 +211,13 @@ nb_crng_poisson (NbCrng * g, double lambda)
     p = nb_dm_exp (-lambda);
     cdf = p;
     /* past k = 100 the terms of a mean below 10 are under 1e-60: the
-     * bound only stops a cumulative sum that rounding left below u */
+     * bound only stops a cumulative sum that rounding left below u.
+     * p_k = p_(k-1) lambda (1 / k): the reciprocal does not depend on p,
+     * so it is formed while the previous term is, and the chain from one
+     * term to the next is two multiplications, not a division. */
     while (u > cdf && k < 100.0) {
       k += 1.0;
-      p = NB_DM_MUL (p, lambda) / k;
+      p = NB_DM_MUL (NB_DM_MUL (p, lambda), 1.0 / k);
       cdf += p;
     }
     return k;

@@ -339,6 +339,26 @@ store_count (ReadoutJob * job, gsize i, double c, NbReadoutStats * local)
   local->total += c;
 }
 
+/* store_count of the same count @c for the 8 pixels from @i. */
+static inline void
+store_dim8 (ReadoutJob * job, gsize i, double c, NbReadoutStats * local)
+{
+  const NbReadout *r = job->readout;
+  if (job->format == NB_COUNTS_S32) {
+    gint32 *out = (gint32 *) job->out + i;
+    for (int l = 0; l < 8; l++)
+      out[l] = (gint32) c;
+    local->overloads += c >= r->cutoff ? 8 : 0;
+  } else {
+    guint16 *out = (guint16 *) job->out + i;
+    c = MIN (c, 65535.0);
+    for (int l = 0; l < 8; l++)
+      out[l] = (guint16) c;
+    local->overloads += c >= MIN (r->cutoff, 65535.0) ? 8 : 0;
+  }
+  local->total += 8.0 * c;
+}
+
 #if defined(__x86_64__) && defined(__GNUC__)
 /* Of 8 pixels with the 8 word pairs @words (pixel k: words 2k, 2k + 1,
  * as nb_crng_first_uniform reads them) and @photons, the lanes whose
@@ -453,6 +473,13 @@ counts_span (ReadoutJob * job, int s, int f, gsize i, int n,
       }
       dim = dim_lanes8 (words + 2 * (i + k - 2 * first_pair),
           job->photons + i + k);
+      if (dim == 0xFF) {
+        /* all 8 dim, as most groups of a frame are: one count for all
+         * (the total stays exact: whole numbers below 2^53) */
+        store_dim8 (job, i + k, dim_count, local);
+        k += 8;
+        continue;
+      }
       lanes = 8;                /* the group is done, dim or not */
     }
 #endif

@@ -21,6 +21,11 @@
 #   --cell "a b c al be ga"  unit cell (default "40 50 60 90 90 90")
 #   --misset "x y z"      crystal orientation, degrees (default "10 20 30")
 #   --n-cells N           crystal size in unit cells (default 10)
+#   --shape S             crystal shape: gauss, square, round or tophat
+#                         (default gauss: a 10-cell square crystal's sinc^2
+#                         tails leave spots on the first and last frames
+#                         that DIALS can index with a doubled cell;
+#                         docs/dials.md)
 #   --hkl FILE            structure factors; default OUTDIR/P1.hkl, written
 #                         by bench/make_hkl.py 25 30 (h, k -25..25, l
 #                         -30..30, F 10..200 without symmetry: intensities
@@ -47,13 +52,13 @@ die() { echo "dials-sweep.sh: $*" >&2; exit 2; }
 positive_int() { [[ $2 =~ ^[1-9][0-9]*$ ]] || die "$1 needs a positive integer, not '$2'"; }
 
 format=cbf frames=45 osc=0.5 phi_steps=5 size=512 pixel=0.172 distance=100
-wavelength=1 cell="40 50 60 90 90 90" misset="10 20 30" n_cells=10 hkl=
+wavelength=1 cell="40 50 60 90 90 90" misset="10 20 30" n_cells=10 shape=gauss hkl=
 extra= seed=1 raw= nproc=$(nproc) simulate_only=0 out=
 while [ $# -gt 0 ]; do
   case $1 in
     --format|--frames|--osc|--phi-steps|--size|--pixel|--distance|\
-    --wavelength|--cell|--misset|--n-cells|--hkl|--nanobragg|--seed|--raw|\
-    --nproc)
+    --wavelength|--cell|--misset|--n-cells|--shape|--hkl|--nanobragg|--seed|\
+    --raw|--nproc)
       [ $# -ge 2 ] || die "$1 needs a value"
       v=$2
       case $1 in
@@ -61,6 +66,7 @@ while [ $# -gt 0 ]; do
         --phi-steps) phi_steps=$v ;; --size) size=$v ;; --pixel) pixel=$v ;;
         --distance) distance=$v ;; --wavelength) wavelength=$v ;;
         --cell) cell=$v ;; --misset) misset=$v ;; --n-cells) n_cells=$v ;;
+        --shape) shape=$v ;;
         --hkl) hkl=$v ;; --nanobragg) extra=$v ;; --seed) seed=$v ;;
         --raw) raw=$v ;; --nproc) nproc=$v ;;
       esac
@@ -73,6 +79,11 @@ while [ $# -gt 0 ]; do
 done
 [ -n "$out" ] || { echo "dials-sweep.sh: OUTDIR missing" >&2; usage 2 >&2; }
 case $format in smv|cbf|nxs) ;; *) die "--format: smv, cbf or nxs, not '$format'" ;; esac
+case $shape in
+  gauss|square|round) shape_flag=-${shape}_xtal ;;
+  tophat) shape_flag=-tophat_spots ;;
+  *) die "--shape: gauss, square, round or tophat, not '$shape'" ;;
+esac
 positive_int --frames "$frames"; positive_int --size "$size"
 positive_int --phi-steps "$phi_steps"; positive_int --n-cells "$n_cells"
 positive_int --nproc "$nproc"
@@ -97,7 +108,8 @@ hkl=$(cd "$(dirname "$hkl")" && pwd)/$(basename "$hkl")
 [[ $hkl != *[[:space:]]* ]] || die "--hkl: the path may not contain spaces ('$hkl')"
 
 # one nanoBragg command line for the source and for whoever checks the truth
-args="-hkl $hkl -cell $cell -misset $misset -N $n_cells -lambda $wavelength"
+args="-hkl $hkl -cell $cell -misset $misset -N $n_cells $shape_flag"
+args+=" -lambda $wavelength"
 args+=" -distance $distance -pixel $pixel -detpixels $size -phi 0 -osc $osc"
 args+=" -phisteps $phi_steps${extra:+ $extra}"
 echo "$args" > "$out/nanobragg.args"

@@ -14,7 +14,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 check_cbf=$root/tests/check_cbf.py
 py=/usr/bin/python3
 # small enough for CI (about 40 s per format on 2 cores), big enough for
-# about 1000 reflections in refinement and 3000 full ones integrated
+# about 2000-3500 reflections in refinement and 3700 full ones integrated
 frames=30 size=512
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
