@@ -3,17 +3,23 @@
  * Same flags and output files as nanoBragg.c (see docs/cli.md for the few
  * deliberate differences: strict flag matching, errors instead of silent
  * defaults, atomic file writes).  Exit status: 0 ok, 1 runtime failure,
- * 2 bad input.
+ * 2 bad input.  Started by mpirun (meson -Dmpi), each rank renders its
+ * share of the series (docs/cli.md, "MPI ranks").
  */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
+#include <glib/gstdio.h>
+
 #include "nb_args.h"
 #include "nb_cbf.h"
 #ifdef NB_HAVE_NXS
 #include "nb_nxs.h"
+#endif
+#ifdef NB_HAVE_MPI
+#include "nb_cli_mpi.h"
 #endif
 #include "nb_backend_select.h"
 #include "nb_error.h"
@@ -21,10 +27,67 @@
 #include "nb_render.h"
 #include "report.h"
 
+/* This process among the ranks of an MPI job: rank 0 of 1 without one. */
+typedef struct {
+  int rank, n_ranks;
+  gchar *who;                   /* "nanobragg", "nanobragg: rank 1" */
+  gboolean mpi;                 /* MPI started (to be ended) */
+  /* the first agreement that saw a failure (ranks_agree): after it the
+   * ranks make no more */
+  gboolean stopped;
+  int worst, first_failed, n_failed;
+} CliRanks;
+
+/* The number of ranks an MPI launcher started this process among
+ * (OpenMPI's OMPI_COMM_WORLD_SIZE, MPICH's and Slurm's PMI_SIZE), -1 for
+ * a launcher that gives no size (PMIx's PMIX_RANK alone), 0 when none
+ * did: a plain run. */
 static int
-fail (const char *what, GError * error, int status)
+launcher_ranks (void)
 {
-  fprintf (stderr, "nanobragg: %s%s%s\n", what ? what : "",
+  const char *size = g_getenv ("OMPI_COMM_WORLD_SIZE");
+  guint64 n;
+
+  if (size == NULL)
+    size = g_getenv ("PMI_SIZE");
+  if (size != NULL && g_ascii_string_to_unsigned (size, 10, 1, G_MAXINT, &n,
+          NULL))
+    return (int) n;
+  return size != NULL || g_getenv ("PMIX_RANK") != NULL ? -1 : 0;
+}
+
+/* Joins the MPI job that started this process, if any.  FALSE with
+ * @error when a launcher started several copies of a nanobragg built
+ * without MPI: each would render, and write, the whole series. */
+static gboolean
+join_ranks (int *argc, char ***argv, CliRanks * ranks, GError ** error)
+{
+  int launched = launcher_ranks ();
+
+  ranks->rank = 0;
+  ranks->n_ranks = 1;
+#ifdef NB_HAVE_MPI
+  ranks->mpi = launched != 0;
+  if (ranks->mpi)
+    nb_cli_mpi_init (argc, argv, &ranks->rank, &ranks->n_ranks);
+#else
+  if (launched > 1) {
+    ranks->who = g_strdup ("nanobragg");
+    g_set_error (error, NB_ERROR, NB_ERROR_ARGUMENT, "started as one of %d "
+        "MPI ranks, but this nanobragg was built without MPI (meson -Dmpi): "
+        "every rank would render the whole series", launched);
+    return FALSE;
+  }
+#endif
+  ranks->who = ranks->n_ranks > 1 ? g_strdup_printf ("nanobragg: rank %d",
+      ranks->rank) : g_strdup ("nanobragg");
+  return TRUE;
+}
+
+static int
+fail (const CliRanks * ranks, const char *what, GError * error, int status)
+{
+  fprintf (stderr, "%s: %s%s%s\n", ranks->who, what ? what : "",
       what ? ": " : "", error ? error->message : "failed");
   g_clear_error (&error);
   return status;
@@ -319,31 +382,80 @@ print_traces (NbBackend * backend, const NbParams * p, gint64 frame,
   return ok;
 }
 
+/* The NXmx data file of @rank in a -nxsfile series over several ranks:
+ * beside the master, the master's name less its extension +
+ * "_rankNNNNN.h5" (series.nxs -> series_rank00001.h5). */
+static gchar *
+rank_file_name (const char *master, int rank)
+{
+  const char *base = strrchr (master, '/'), *dot;
+
+  base = base ? base + 1 : master;
+  dot = strrchr (base, '.');
+  if (dot == NULL || dot == base)
+    dot = base + strlen (base);
+  return g_strdup_printf ("%.*s_rank%05d.h5", (int) (dot - master), master,
+      rank);
+}
+
 /* One run: the model, its backend and what every frame reuses. */
 typedef struct {
   const NbParams *p;
   const CliFlags *flags;
+  CliRanks *ranks;              /* frames j of the run with j mod n_ranks
+                                 * == rank are this process's */
   const NbModel *model;
   NbBackend *backend;
   const NbReadout *readout;     /* -noise_rng counter's -noisefile */
   float *image;
   guint16 *counts;
   gint32 *file_pixels;          /* -cbffile's and -nxsfile's counts */
+  gchar *nxs_path;              /* the NXmx file this process writes */
   double scale, pgm_scale;      /* <= 0 until known (frame 0's when auto) */
 #ifdef NB_HAVE_NXS
   NbNxsCompression nxs_codec;
   NbWorkers *nxs_pool;
-  NbNxsWriter *nxs;             /* the series' NXmx file, once started */
+  NbNxsWriter *nxs;             /* the series' NXmx file, once started
+                                 * (this rank's data file with several) */
+  NbNxsSeries nxs_series;       /* several ranks, rank 0: the master's */
+  guint32 *nxs_mask;            /* and its pixel mask (the first frame's) */
 #endif
 } CliRun;
 
+/* Frames of the run (first .. first + count - 1 of the series) that
+ * this rank renders: run index j = frame - first with j mod n_ranks ==
+ * rank.  The rank's first frame, or -1 when it has none (more ranks than
+ * frames). */
+static gint64
+rank_first_frame (const CliFlags * f, const CliRanks * ranks)
+{
+  return ranks->rank < f->count ? f->first + ranks->rank : -1;
+}
+
 #ifdef NB_HAVE_NXS
+/* The master's pixel mask, taken as nb_nxs_writer_add_frame takes a
+ * single file's: bit 0 (gap) where the first frame reads the masked
+ * value. */
+static guint32 *
+first_frame_mask (const gint32 * counts, gsize npix, gint32 masked)
+{
+  guint32 *mask = g_new (guint32, npix);
+
+  for (gsize i = 0; i < npix; i++)
+    mask[i] = counts[i] == masked ? 1u : 0u;
+  return mask;
+}
+
 /* -nxsfile: one NXmx file for the frames of the run, started at the first
- * one (its header describes the series), a chunk per frame. */
+ * one (its header describes the series), a chunk per frame.  Over several
+ * ranks each rank's frames go to its own data file and rank 0 keeps what
+ * the master needs of the series' first frame. */
 static gboolean
 add_nxs_frame (CliRun * run, const NbReadout * r, gint64 frame,
     GError ** error)
 {
+  const NbDetector *d = &run->model->det;
+  gboolean several = run->ranks->n_ranks > 1;
   NbCbfHeader h;
 
   cbf_header (run->model, run->p, r, frame, &h);
@@ -351,30 +463,62 @@ add_nxs_frame (CliRun * run, const NbReadout * r, gint64 frame,
     NbNxsSeries s;
     nb_nxs_series_from_cbf (&s, &h);
     s.compression = run->nxs_codec;
-    printf ("writing %s as NeXus/NXmx (32-bit counts, %s)\n",
-        run->flags->nxs_file, nb_nxs_compression_name (s.compression));
+    printf ("writing %s as NeXus/NXmx %s(32-bit counts, %s)\n",
+        run->nxs_path, several ? "data " : "",
+        nb_nxs_compression_name (s.compression));
     run->nxs_pool = nb_workers_new (g_get_num_processors ());
-    run->nxs = nb_nxs_writer_new (run->flags->nxs_file, &s, run->nxs_pool,
-        error);
+    run->nxs = several ? nb_nxs_data_writer_new (run->nxs_path, s.width,
+        s.height, s.compression, run->nxs_pool, error)
+        : nb_nxs_writer_new (run->nxs_path, &s, run->nxs_pool, error);
     if (run->nxs == NULL)
       return FALSE;
+    if (several && frame == run->flags->first) {
+      /* the strings of @s are static (nb_nxs_series_from_cbf) */
+      run->nxs_series = s;
+      run->nxs_mask = first_frame_mask (run->file_pixels,
+          (gsize) d->fpixels * d->spixels, s.masked_value);
+    }
   }
   printf ("adding frame %" G_GINT64_FORMAT " to %s\n", frame,
-      run->flags->nxs_file);
+      run->nxs_path);
   return nb_nxs_writer_add_frame (run->nxs, run->file_pixels, h.start_angle,
       h.start_angle + h.angle_increment, error);
 }
 #endif
 
-/* Renders @frame into run->image (frames ahead of it queued on a device
- * backend) and its statistics into @st. */
+/* Submits @frame and the frames after it that this rank renders (every
+ * @stride-th, before @end), as many as the backend queues.  A device
+ * backend keeps frame f in slot f mod its queue depth, so a stride that
+ * shares a factor g with the depth fits only depth / g frames ahead;
+ * more would take the slot of a frame not yet fetched. */
+static gboolean
+submit_ahead (NbBackend * b, gint64 frame, gint64 stride, gint64 end,
+    GError ** error)
+{
+  gint64 depth = nb_backend_queue_depth (b), g = depth, s = stride;
+
+  if (stride == 1)
+    return nb_backend_submit_ahead (b, frame, end, error);
+  while (s != 0) {
+    gint64 t = g % s;
+    g = s;
+    s = t;
+  }
+  for (gint64 k = 0; k < depth / g && frame + k * stride < end; k++)
+    if (!nb_backend_submit (b, frame + k * stride, error))
+      return FALSE;
+  return TRUE;
+}
+
+/* Renders @frame into run->image (frames of this rank ahead of it queued
+ * on a device backend) and its statistics into @st. */
 static gboolean
 render_frame (CliRun * run, gint64 frame, gint64 end, NbFrameStats * st,
     GError ** error)
 {
   double omega_sum = 0.0;
 
-  if (!nb_backend_submit_ahead (run->backend, frame, end, error)
+  if (!submit_ahead (run->backend, frame, run->ranks->n_ranks, end, error)
       || !nb_backend_fetch (run->backend, frame, run->image, &omega_sum,
           error))
     return FALSE;
@@ -510,16 +654,28 @@ out:
   return failed == NULL;
 }
 
-/* Renders and writes frames first .. first + count - 1. */
+/* Renders and writes this rank's frames of first .. first + count - 1
+ * (all of them without MPI).  The NXmx file of a single process is
+ * finished here; finish_ranks finishes those of several ranks. */
 static gboolean
 run_frames (CliRun * run, GError ** error)
 {
   const CliFlags *f = run->flags;
-  gint64 end = f->first + f->count;
+  gint64 end = f->first + f->count, start = rank_first_frame (f, run->ranks);
+  int stride = run->ranks->n_ranks;
 
-  if (f->first != 0 && !scales_from_frame0 (run, error))
+  if (start < 0) {
+    printf ("rank %d of %d: no frames to render (the run has %"
+        G_GINT64_FORMAT ")\n", run->ranks->rank, stride, f->count);
+    return TRUE;
+  }
+  if (stride > 1)
+    printf ("rank %d of %d: frames %" G_GINT64_FORMAT " + %d k of %"
+        G_GINT64_FORMAT " .. %" G_GINT64_FORMAT "\n", run->ranks->rank,
+        stride, start, stride, f->first, end - 1);
+  if (start != 0 && !scales_from_frame0 (run, error))
     return FALSE;
-  for (gint64 frame = f->first; frame < end; frame++) {
+  for (gint64 frame = start; frame < end; frame += stride) {
     NbFrameStats st;
 
     if (f->series)
@@ -553,7 +709,7 @@ run_frames (CliRun * run, GError ** error)
       return FALSE;
   }
 #ifdef NB_HAVE_NXS
-  if (run->nxs != NULL) {
+  if (run->nxs != NULL && stride == 1) {
     NbNxsWriter *w = run->nxs;
     run->nxs = NULL;
     if (!nb_nxs_writer_finish (w, error)) {
@@ -564,6 +720,114 @@ run_frames (CliRun * run, GError ** error)
 #endif
   return TRUE;
 }
+
+#ifdef NB_HAVE_MPI
+#ifdef NB_HAVE_NXS
+/* Rank 0 of several: the -nxsfile master, a virtual dataset over the
+ * ranks' data files (named relative to it: they lie beside it), with the
+ * angles of every frame of the run (computed as each rank's frames got
+ * them) and the first frame's mask. */
+static gboolean
+write_nxs_master (CliRun * run, GError ** error)
+{
+  const CliFlags *f = run->flags;
+  /* the ranks that rendered a frame: those past the last frame have no
+   * file */
+  int n_files = (int) MIN ((gint64) run->ranks->n_ranks, f->count);
+  gchar **files = g_new0 (gchar *, n_files + 1);
+  double *start = g_new (double, f->count), *end = g_new (double, f->count);
+  NbReadout r;
+  gboolean ok;
+
+  for (int i = 0; i < n_files; i++) {
+    gchar *path = rank_file_name (f->nxs_file, i);
+    files[i] = g_path_get_basename (path);
+    g_free (path);
+  }
+  cbf_readout (run->p, run->scale, &r);
+  for (gint64 j = 0; j < f->count; j++) {
+    NbCbfHeader h;
+    cbf_header (run->model, run->p, &r, f->first + j, &h);
+    start[j] = h.start_angle;
+    end[j] = h.start_angle + h.angle_increment;
+  }
+  printf ("writing %s as NeXus/NXmx master (%" G_GINT64_FORMAT " frames in "
+      "%d rank files, %s ...)\n", f->nxs_file, f->count, n_files, files[0]);
+  ok = nb_nxs_write_master (f->nxs_file, &run->nxs_series,
+      (const char *const *) files, (guint) n_files, (guint64) f->count, start,
+      end, run->nxs_mask, error);
+  g_strfreev (files);
+  g_free (start);
+  g_free (end);
+  return ok;
+}
+#endif
+
+/* One agreement of the ranks on their @status: FALSE when any rank
+ * failed.  Agreements pair up by their order on each rank, not by where
+ * they are made: a rank that fails goes straight to its next agreement
+ * (in finish_ranks), which meets the others' next one.  Once an agreement
+ * has seen a failure no rank makes another (ranks->stopped), so none
+ * waits for a rank that has ended. */
+static gboolean
+ranks_agree (CliRanks * ranks, int status)
+{
+  if (ranks->stopped)
+    return FALSE;
+  ranks->worst = nb_cli_mpi_agree (status, &ranks->first_failed,
+      &ranks->n_failed);
+  ranks->stopped = ranks->worst != 0;
+  return !ranks->stopped;
+}
+
+/* The end of every rank of several, whatever its @status: the ranks agree
+ * that each rendered its frames; then each finishes its NXmx data file;
+ * they agree again; rank 0 writes the master; a last agreement.  After a
+ * failure anywhere every rank removes its data file (finished or not), no
+ * master is written (nor left: nb_nxs writes it under a temporary name),
+ * and rank 0 names the first failed rank and exits with the worst status.
+ * Returns this rank's exit status. */
+static int
+finish_ranks (CliRun * run, int status)
+{
+  CliRanks *ranks = run->ranks;
+#ifdef NB_HAVE_NXS
+  gboolean finished = FALSE;    /* this rank's data file is complete */
+#endif
+
+  for (int step = 0; step < 3 && ranks_agree (ranks, status); step++) {
+#ifdef NB_HAVE_NXS
+    GError *error = NULL;
+
+    if (step == 0 && run->nxs != NULL) {
+      NbNxsWriter *w = run->nxs;
+      run->nxs = NULL;
+      finished = nb_nxs_writer_finish (w, &error);
+      if (!finished)
+        status = fail (ranks, "-nxsfile", error, 1);
+    } else if (step == 1 && ranks->rank == 0 && run->flags->nxs_file != NULL
+        && !write_nxs_master (run, &error))
+      status = fail (ranks, "-nxsfile", error, 1);
+#endif
+  }
+  if (!ranks->stopped)
+    return status;
+#ifdef NB_HAVE_NXS
+  nb_nxs_writer_abort (run->nxs);
+  run->nxs = NULL;
+  if (finished)
+    g_unlink (run->nxs_path);
+#endif
+  if (ranks->rank == 0) {
+    fprintf (stderr, "%s: %d of %d ranks failed, the first rank %d%s\n",
+        ranks->who, ranks->n_failed, ranks->n_ranks, ranks->first_failed,
+        run->flags->nxs_file != NULL ? ": no -nxsfile master written, the "
+        "ranks' data files removed" : "");
+    status = MAX (status, ranks->worst);
+  }
+  return status;
+}
+#endif
 
 int
 main (int argc, char **argv)
@@ -577,9 +841,11 @@ main (int argc, char **argv)
   guint16 *counts = NULL;
   NbReadout readout;
   CliFlags flags = { NULL, NULL, NULL, FALSE, 0, 1 };
+  CliRanks ranks = { 0, 1, NULL, FALSE, FALSE, 0, -1, 0 };
   CliRun run = { 0 };
   gsize npix;
   int status = 0;
+  gint64 rank_first;
 
   for (int i = 1; i < argc; i++)
     if (strcmp (argv[i], "--help") == 0 || strcmp (argv[i], "-h") == 0) {
@@ -591,19 +857,25 @@ main (int argc, char **argv)
 
   nb_params_init (&params);
   nb_readout_init_defaults (&readout);
+  run.flags = &flags;
+  run.ranks = &ranks;
+  if (!join_ranks (&argc, &argv, &ranks, &error)) {
+    status = fail (&ranks, NULL, error, 2);
+    goto out;
+  }
   if (!take_cli_flags (&argc, argv, &flags, &error)) {
-    status = fail (NULL, error, 2);
+    status = fail (&ranks, NULL, error, 2);
     goto out;
   }
   if (!nb_args_apply (&params, argc - 1, (const char *const *) argv + 1,
           &error)) {
-    status = fail (NULL, error, 2);
+    status = fail (&ranks, NULL, error, 2);
     goto out;
   }
   /* bad readout values are refused before anything is rendered */
   if (params.noise_rng == NB_NOISE_RNG_COUNTER
       && !nb_args_noise_readout (&params, &readout, &error)) {
-    status = fail (NULL, error, 2);
+    status = fail (&ranks, NULL, error, 2);
     goto out;
   }
   {
@@ -617,11 +889,19 @@ main (int argc, char **argv)
       {"-noisefile", params.noise_file, params.calculate_noise},
       {"-cbffile", flags.cbf_file, flags.cbf_file != NULL},
     };
-    /* the NXmx file holds the whole run: its name is not numbered */
-    if (flags.nxs_file != NULL && !check_writable ("-nxsfile", flags.nxs_file,
-            &error)) {
-      status = fail (NULL, error, 2);
-      goto out;
+    rank_first = rank_first_frame (&flags, &ranks);
+    /* the NXmx file holds the whole run: its name is not numbered; over
+     * several ranks each writes its data file beside it, rank 0 it */
+    if (flags.nxs_file != NULL) {
+      gboolean several = ranks.n_ranks > 1;
+      run.nxs_path = several ? rank_file_name (flags.nxs_file, ranks.rank)
+          : g_strdup (flags.nxs_file);
+      if (((!several || ranks.rank == 0) && !check_writable ("-nxsfile",
+                  flags.nxs_file, &error)) || (rank_first >= 0
+              && !check_writable ("-nxsfile", run.nxs_path, &error))) {
+        status = fail (&ranks, NULL, error, 2);
+        goto out;
+      }
     }
     for (guint i = 0; i < G_N_ELEMENTS (outputs); i++) {
       gchar *first;
@@ -630,14 +910,17 @@ main (int argc, char **argv)
         continue;
       if (!check_frame_file_name (&flags, outputs[i].flag, outputs[i].name,
               &error)) {
-        status = fail (NULL, error, 2);
+        status = fail (&ranks, NULL, error, 2);
         goto out;
       }
-      first = frame_file_name (&flags, outputs[i].name, flags.first);
+      /* a rank's first file (a rank without frames writes none) */
+      if (rank_first < 0)
+        continue;
+      first = frame_file_name (&flags, outputs[i].name, rank_first);
       ok = check_writable (outputs[i].flag, first, &error);
       g_free (first);
       if (!ok) {
-        status = fail (NULL, error, 2);
+        status = fail (&ranks, NULL, error, 2);
         goto out;
       }
     }
@@ -647,15 +930,15 @@ main (int argc, char **argv)
   if (flags.nxs_compression != NULL
       && !nb_nxs_compression_from_string (flags.nxs_compression,
           &run.nxs_codec)) {
-    fprintf (stderr, "nanobragg: -nxs_compression: '%s' is not bslz4 or "
-        "none\n", flags.nxs_compression);
+    fprintf (stderr, "%s: -nxs_compression: '%s' is not bslz4 or "
+        "none\n", ranks.who, flags.nxs_compression);
     status = 2;
     goto out;
   }
 #else
   if (flags.nxs_file != NULL || flags.nxs_compression != NULL) {
-    fprintf (stderr, "nanobragg: -nxsfile: this nanobragg was built without "
-        "libhdf5/liblz4 (meson -Dhdf5)\n");
+    fprintf (stderr, "%s: -nxsfile: this nanobragg was built without "
+        "libhdf5/liblz4 (meson -Dhdf5)\n", ranks.who);
     status = 2;
     goto out;
   }
@@ -666,7 +949,7 @@ main (int argc, char **argv)
      * and any positive one passes */
     cbf_readout (&params, 1.0, &cbf);
     if (!nb_readout_check (&cbf, cbf_readout_names, &error)) {
-      status = fail (flags.cbf_file != NULL ? "-cbffile" : "-nxsfile", error,
+      status = fail (&ranks, flags.cbf_file != NULL ? "-cbffile" : "-nxsfile", error,
           2);
       goto out;
     }
@@ -677,7 +960,7 @@ main (int argc, char **argv)
   model = nb_model_new (&params, log, &error);
   fputs (log->str, stdout);
   if (model == NULL) {
-    status = fail (NULL, error, 2);
+    status = fail (&ranks, NULL, error, 2);
     goto out;
   }
   report_setup (stdout, model);
@@ -702,7 +985,7 @@ main (int argc, char **argv)
     backend = nb_backend_select_gpus (model, (NbDevice) params.device,
         params.gpu_ids, params.num_threads, params.precision, &note, &error);
     if (backend == NULL) {
-      status = fail ("-device", error, 2);
+      status = fail (&ranks, "-device", error, 2);
       goto out;
     }
     printf ("rendering on %s (%s, %s)%s%s\n", backend->ops->name,
@@ -717,26 +1000,37 @@ main (int argc, char **argv)
       ? g_try_new (gint32, npix) : NULL;
   if (image == NULL || counts == NULL || ((flags.cbf_file != NULL
               || flags.nxs_file != NULL) && run.file_pixels == NULL)) {
-    status = fail ("cannot allocate the image", error, 1);
+    status = fail (&ranks, "cannot allocate the image", error, 1);
     goto out;
   }
   run.p = &params;
-  run.flags = &flags;
   run.model = model;
   run.backend = backend;
   run.readout = &readout;
   run.image = image;
   run.counts = counts;
+#ifdef NB_HAVE_MPI
+  /* every rank is ready (its files can be written, its device works)
+   * before any renders */
+  if (ranks.n_ranks > 1 && !ranks_agree (&ranks, 0))
+    goto out;
+#endif
   if (!run_frames (&run, &error))
-    status = fail (NULL, error, 1);
+    status = fail (&ranks, NULL, error, 1);
 
 out:
+#ifdef NB_HAVE_MPI
+  if (ranks.n_ranks > 1)
+    status = finish_ranks (&run, status);
+#endif
 #ifdef NB_HAVE_NXS
   /* a run that failed leaves no NXmx file that looks complete */
   nb_nxs_writer_abort (run.nxs);
   if (run.nxs_pool != NULL)
     nb_workers_free (run.nxs_pool);
+  g_free (run.nxs_mask);
 #endif
+  g_free (run.nxs_path);
   g_free (run.file_pixels);
   g_free (image);
   g_free (counts);
@@ -744,5 +1038,10 @@ out:
   nb_model_free (model);
   nb_params_clear (&params);
   g_string_free (log, TRUE);
+#ifdef NB_HAVE_MPI
+  if (ranks.mpi)
+    nb_cli_mpi_finalize ();
+#endif
+  g_free (ranks.who);
   return status;
 }

@@ -9,7 +9,8 @@ packages=(meson ninja-build pkg-config gcc libc6-dev libglib2.0-dev valgrind
   gstreamer1.0-plugins-base gstreamer1.0-plugins-good libtiff-dev
   python3-numpy python3-fabio python3-tifffile dials libcbf-dev libhdf5-dev
   python3-gi python3-gst-1.0 gir1.2-gstreamer-1.0 gir1.2-gst-plugins-base-1.0
-  liblz4-dev bitshuffle hdf5-filter-plugin python3-h5py)
+  liblz4-dev bitshuffle hdf5-filter-plugin python3-h5py openmpi-bin
+  libopenmpi-dev)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
