@@ -280,11 +280,20 @@ launch_general (NbCudaBackend * self, Slot * sl, gint64 frame)
       sl->d_image, sl->d_omega, sl->d_switch, sl->stream);
 }
 
+/* Frame @frame's slot: frames the backend's stride apart (its own
+ * frames, as a fan-out member or an MPI rank) take consecutive slots. */
+static Slot *
+slot_of (NbCudaBackend * self, gint64 frame)
+{
+  gint64 k = frame / nb_backend_frame_stride (&self->parent);
+  return &self->slot[k % NB_CUDA_SLOTS];
+}
+
 static gboolean
 cuda_submit (NbBackend * backend, gint64 frame, GError ** error)
 {
   NbCudaBackend *self = (NbCudaBackend *) backend;
-  Slot *sl = &self->slot[frame % NB_CUDA_SLOTS];
+  Slot *sl = slot_of (self, frame);
 
   CHECK (cudaSetDevice (self->device));
   if (sl->frame == frame)
@@ -354,7 +363,7 @@ cuda_fetch (NbBackend * backend, gint64 frame, float *image,
     double *omega_sum, GError ** error)
 {
   NbCudaBackend *self = (NbCudaBackend *) backend;
-  Slot *sl = &self->slot[frame % NB_CUDA_SLOTS];
+  Slot *sl = slot_of (self, frame);
 
   if (!wait_frame (self, sl, frame, error))
     return FALSE;
@@ -370,7 +379,7 @@ cuda_lend (NbBackend * backend, gint64 frame, double *omega_sum,
     GError ** error)
 {
   NbCudaBackend *self = (NbCudaBackend *) backend;
-  Slot *sl = &self->slot[frame % NB_CUDA_SLOTS];
+  Slot *sl = slot_of (self, frame);
   NbLentFrame *lent;
   float *replacement;
   GError *why = NULL;
@@ -655,6 +664,7 @@ static const NbBackendOps cuda_ops = {
   cuda_set_readout,
   cuda_set_background,
   cuda_render_background,
+  NULL,                         /* set_frame_stride: read from parent */
 };
 
 static gboolean

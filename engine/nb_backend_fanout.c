@@ -1,7 +1,9 @@
 /* nb_backend_fanout.c - frames dealt round-robin over member backends.
  *
- * Frame i belongs to member i mod n, so every operation on a frame goes
- * to its member; a member's error is prefixed with its name, so a failing
+ * Frame i belongs to member (i / stride) mod n, stride being the step
+ * between the frames the fan-out is given (1, or an MPI run's rank
+ * count), so every operation on a frame goes to its member and the
+ * members share the frames evenly; a member's error is prefixed with its name, so a failing
  * device is named and never leaves a silent gap in the series. */
 #include "nb_backend_fanout.h"
 
@@ -15,7 +17,8 @@ typedef struct {
 static NbBackend *
 member_of (NbFanout * self, gint64 frame, int *index)
 {
-  int i = (int) (frame % self->n);
+  int i = (int) ((frame / nb_backend_frame_stride (&self->parent))
+      % self->n);
   if (index)
     *index = i;
   return self->members[i];
@@ -129,6 +132,15 @@ fanout_free (NbBackend * b)
   g_free (self);
 }
 
+/* Each member is given every (stride n)-th frame. */
+static void
+fanout_set_frame_stride (NbBackend * b, gint64 stride)
+{
+  NbFanout *self = (NbFanout *) b;
+  for (int i = 0; i < self->n; i++)
+    nb_backend_set_frame_stride (self->members[i], stride * self->n);
+}
+
 static const NbBackendOps fanout_ops = {
   .name = "fanout",
   .render = fanout_render,
@@ -139,6 +151,7 @@ static const NbBackendOps fanout_ops = {
   .free = fanout_free,
   .set_readout = fanout_set_readout,
   .set_background = fanout_set_background,
+  .set_frame_stride = fanout_set_frame_stride,
 };
 
 /* Without lending members the fan-out must not offer lend (callers test
@@ -152,6 +165,7 @@ static const NbBackendOps fanout_copy_ops = {
   .free = fanout_free,
   .set_readout = fanout_set_readout,
   .set_background = fanout_set_background,
+  .set_frame_stride = fanout_set_frame_stride,
 };
 
 NbBackend *
@@ -171,6 +185,7 @@ nb_backend_fanout_new (NbBackend ** members, const char *const *names, int n)
     depth += nb_backend_queue_depth (members[i]);
   }
   self->parent.ops = all_lend ? &fanout_ops : &fanout_copy_ops;
+  nb_backend_set_frame_stride (&self->parent, 1);
   self->parent.model = members[0]->model;
   self->parent.precision = members[0]->precision;
   self->parent.interpolation_off_at = -1;

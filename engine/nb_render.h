@@ -77,6 +77,9 @@ typedef struct {
    * host's cores (nb_backend_render_background) */
   gboolean (*render_background) (NbBackend * self, const NbBackground * bg,
       float *photons, GError ** error);
+  /* optional: passes nb_backend_set_frame_stride on (a fan-out to its
+   * members) */
+  void (*set_frame_stride) (NbBackend * self, gint64 stride);
 } NbBackendOps;
 
 typedef struct _NbHostReadout NbHostReadout;
@@ -92,6 +95,11 @@ struct _NbBackend {
   const char *kernel;
   /* frames a caller may submit ahead of the one it takes (>= 1) */
   int queue_depth;
+  /* the step between the frames this backend is given (1, or a fan-out's
+   * member count, an MPI run's rank count; <= 0 reads 1): a device
+   * backend keeps frame f in slot (f / stride) mod depth, so frames
+   * stride apart take different slots (nb_backend_set_frame_stride) */
+  gint64 frame_stride;
   /* set by nb_backend_set_readout: frames come out as counts */
   gboolean reads_out;
   NbCountsFormat counts_format;
@@ -170,22 +178,41 @@ nb_backend_queue_depth (const NbBackend * b)
   return MAX (b->queue_depth, 1);
 }
 
+/* Tells @b that it is given every @stride-th frame (a fan-out member, an
+ * MPI rank), so that a device backend queues depth of them ahead, not
+ * depth / gcd(stride, depth); set before the first submission. */
+static inline void
+nb_backend_set_frame_stride (NbBackend * b, gint64 stride)
+{
+  b->frame_stride = MAX (stride, 1);
+  if (b->ops->set_frame_stride != NULL)
+    b->ops->set_frame_stride (b, b->frame_stride);
+}
+
+static inline gint64
+nb_backend_frame_stride (const NbBackend * b)
+{
+  return MAX (b->frame_stride, 1);
+}
+
 static inline gboolean
 nb_backend_submit (NbBackend * b, gint64 frame, GError ** error)
 {
   return b->ops->submit ? b->ops->submit (b, frame, error) : TRUE;
 }
 
-/* Submits @frame and as many following frames as the backend queues,
- * stopping before @end (-1: no end); frames already submitted stay. */
+/* Submits @frame and as many of the backend's following frames (every
+ * nb_backend_frame_stride-th) as it queues, stopping before @end (-1: no
+ * end); frames already submitted stay. */
 static inline gboolean
 nb_backend_submit_ahead (NbBackend * b, gint64 frame, gint64 end,
     GError ** error)
 {
-  gint64 last = frame + nb_backend_queue_depth (b) - 1;
+  gint64 stride = nb_backend_frame_stride (b);
+  gint64 last = frame + (nb_backend_queue_depth (b) - 1) * stride;
   if (end >= 0 && last >= end)
     last = MAX (end - 1, frame);
-  for (gint64 f = frame; f <= last; f++)
+  for (gint64 f = frame; f <= last; f += stride)
     if (!nb_backend_submit (b, f, error))
       return FALSE;
   return TRUE;

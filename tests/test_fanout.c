@@ -128,6 +128,47 @@ test_failing_member_is_named (void)
   g_free (img);
 }
 
+/* A fan-out given every 2nd frame (an MPI rank of 2): its frames 0, 2,
+ * 4, 6 alternate over the members (frame % n would give member 0 all of
+ * them), and each member is told it gets every 4th frame, so a device
+ * member queues its own frames in different slots. */
+static void
+test_stride_shares_frames (void)
+{
+  NbModel *m = golden_load_case ("mosflm_basic", NULL);
+  NbBackend *broken = g_new0 (NbBackend, 1);
+  NbBackend *members[2];
+  const char *names[2] = { "GPU 0", "GPU 1" };
+  NbBackend *b;
+  float *img = g_new (float, (gsize) m->det.fpixels * m->det.spixels);
+  GError *error = NULL;
+
+  broken->ops = &broken_ops;
+  broken->model = m;
+  members[0] = cpu (m);
+  members[1] = broken;
+  b = nb_backend_fanout_new (members, names, 2);
+  g_assert_cmpint (nb_backend_frame_stride (members[0]), ==, 2);
+  nb_backend_set_frame_stride (b, 2);
+  g_assert_cmpint (nb_backend_frame_stride (members[0]), ==, 4);
+  g_assert_cmpint (nb_backend_frame_stride (members[1]), ==, 4);
+  for (int f = 0; f < 8; f += 2) {
+    gboolean ok = nb_backend_render (b, f, img, NULL, &error);
+    if (f % 4 == 0) {
+      g_assert_no_error (error);
+      g_assert_true (ok);
+    } else {
+      g_assert_false (ok);
+      g_assert_error (error, NB_ERROR, NB_ERROR_BACKEND);
+      g_assert_cmpstr (error->message, ==, "GPU 1: device lost");
+      g_clear_error (&error);
+    }
+  }
+  nb_backend_free (b);
+  nb_model_free (m);
+  g_free (img);
+}
+
 static void
 test_gpu_lists (void)
 {
@@ -173,5 +214,7 @@ main (int argc, char **argv)
   g_test_add_func ("/fanout/failing-member-named",
       test_failing_member_is_named);
   g_test_add_func ("/fanout/gpu-lists", test_gpu_lists);
+  g_test_add_func ("/fanout/stride-shares-frames",
+      test_stride_shares_frames);
   return g_test_run ();
 }

@@ -486,30 +486,6 @@ add_nxs_frame (CliRun * run, const NbReadout * r, gint64 frame,
 }
 #endif
 
-/* Submits @frame and the frames after it that this rank renders (every
- * @stride-th, before @end), as many as the backend queues.  A device
- * backend keeps frame f in slot f mod its queue depth, so a stride that
- * shares a factor g with the depth fits only depth / g frames ahead;
- * more would take the slot of a frame not yet fetched. */
-static gboolean
-submit_ahead (NbBackend * b, gint64 frame, gint64 stride, gint64 end,
-    GError ** error)
-{
-  gint64 depth = nb_backend_queue_depth (b), g = depth, s = stride;
-
-  if (stride == 1)
-    return nb_backend_submit_ahead (b, frame, end, error);
-  while (s != 0) {
-    gint64 t = g % s;
-    g = s;
-    s = t;
-  }
-  for (gint64 k = 0; k < depth / g && frame + k * stride < end; k++)
-    if (!nb_backend_submit (b, frame + k * stride, error))
-      return FALSE;
-  return TRUE;
-}
-
 /* Renders @frame into run->image (frames of this rank ahead of it queued
  * on a device backend) and its statistics into @st. */
 static gboolean
@@ -518,7 +494,7 @@ render_frame (CliRun * run, gint64 frame, gint64 end, NbFrameStats * st,
 {
   double omega_sum = 0.0;
 
-  if (!submit_ahead (run->backend, frame, run->ranks->n_ranks, end, error)
+  if (!nb_backend_submit_ahead (run->backend, frame, end, error)
       || !nb_backend_fetch (run->backend, frame, run->image, &omega_sum,
           error))
     return FALSE;
@@ -1006,6 +982,8 @@ main (int argc, char **argv)
   run.p = &params;
   run.model = model;
   run.backend = backend;
+  /* a rank renders every n_ranks-th frame: queued ahead that many apart */
+  nb_backend_set_frame_stride (backend, ranks.n_ranks);
   run.readout = &readout;
   run.image = image;
   run.counts = counts;
