@@ -102,27 +102,51 @@ static const NbBackendOps broken_ops = {
   .name = "broken",.render = broken_render,.free = broken_free,
 };
 
-static void
-test_failing_member_is_named (void)
+/* A fan-out of a CPU backend (member 0, named "GPU 0") and a broken one
+ * named @broken_name; @members receives both. */
+static NbBackend *
+fanout_with_broken (const NbModel * m, const char *broken_name,
+    NbBackend * members[2])
 {
-  NbModel *m = golden_load_case ("mosflm_basic", NULL);
   NbBackend *broken = g_new0 (NbBackend, 1);
-  NbBackend *members[2];
-  const char *names[2] = { "GPU 0", "GPU 3" };
-  NbBackend *b;
-  float *img = g_new (float, (gsize) m->det.fpixels * m->det.spixels);
-  GError *error = NULL;
+  const char *names[2] = { "GPU 0", broken_name };
 
   broken->ops = &broken_ops;
   broken->model = m;
   members[0] = cpu (m);
   members[1] = broken;
-  b = nb_backend_fanout_new (members, names, 2);
-  g_assert_true (nb_backend_render (b, 0, img, NULL, &error));
-  g_assert_false (nb_backend_render (b, 1, img, NULL, &error));
-  g_assert_error (error, NB_ERROR, NB_ERROR_BACKEND);
-  g_assert_cmpstr (error->message, ==, "GPU 3: device lost");
-  g_clear_error (&error);
+  return nb_backend_fanout_new (members, names, 2);
+}
+
+/* Renders frame @f: TRUE, or FALSE with the broken member's error named
+ * @broken_name. */
+static gboolean
+renders (NbBackend * b, gint64 f, float *img, const char *broken_name)
+{
+  GError *error = NULL;
+  gchar *want = g_strdup_printf ("%s: device lost", broken_name);
+  gboolean ok = nb_backend_render (b, f, img, NULL, &error);
+
+  if (!ok) {
+    g_assert_error (error, NB_ERROR, NB_ERROR_BACKEND);
+    g_assert_cmpstr (error->message, ==, want);
+    g_clear_error (&error);
+  }
+  g_assert_no_error (error);
+  g_free (want);
+  return ok;
+}
+
+static void
+test_failing_member_is_named (void)
+{
+  NbModel *m = golden_load_case ("mosflm_basic", NULL);
+  NbBackend *members[2];
+  NbBackend *b = fanout_with_broken (m, "GPU 3", members);
+  float *img = g_new (float, (gsize) m->det.fpixels * m->det.spixels);
+
+  g_assert_true (renders (b, 0, img, "GPU 3"));
+  g_assert_false (renders (b, 1, img, "GPU 3"));
   nb_backend_free (b);
   nb_model_free (m);
   g_free (img);
@@ -136,34 +160,16 @@ static void
 test_stride_shares_frames (void)
 {
   NbModel *m = golden_load_case ("mosflm_basic", NULL);
-  NbBackend *broken = g_new0 (NbBackend, 1);
   NbBackend *members[2];
-  const char *names[2] = { "GPU 0", "GPU 1" };
-  NbBackend *b;
+  NbBackend *b = fanout_with_broken (m, "GPU 1", members);
   float *img = g_new (float, (gsize) m->det.fpixels * m->det.spixels);
-  GError *error = NULL;
 
-  broken->ops = &broken_ops;
-  broken->model = m;
-  members[0] = cpu (m);
-  members[1] = broken;
-  b = nb_backend_fanout_new (members, names, 2);
   g_assert_cmpint (nb_backend_frame_stride (members[0]), ==, 2);
   nb_backend_set_frame_stride (b, 2);
   g_assert_cmpint (nb_backend_frame_stride (members[0]), ==, 4);
   g_assert_cmpint (nb_backend_frame_stride (members[1]), ==, 4);
-  for (int f = 0; f < 8; f += 2) {
-    gboolean ok = nb_backend_render (b, f, img, NULL, &error);
-    if (f % 4 == 0) {
-      g_assert_no_error (error);
-      g_assert_true (ok);
-    } else {
-      g_assert_false (ok);
-      g_assert_error (error, NB_ERROR, NB_ERROR_BACKEND);
-      g_assert_cmpstr (error->message, ==, "GPU 1: device lost");
-      g_clear_error (&error);
-    }
-  }
+  for (int f = 0; f < 8; f += 2)
+    g_assert_true (renders (b, f, img, "GPU 1") == (f % 4 == 0));
   nb_backend_free (b);
   nb_model_free (m);
   g_free (img);

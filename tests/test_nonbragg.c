@@ -364,11 +364,12 @@ test_engine_components_sum (void)
   nb_model_free (m);
 }
 
-/* The background of a -sourcefile model, relative to @one's per pixel:
- * each pixel's ratio must be @expect to 1e-12. */
-static void
-check_source_ratio (const char *sources, const char *weights, gboolean raw,
-    const double *one, double expect)
+/* The water background of a 64 x 64 detector lit by the sources
+ * @sources (a -sourcefile's lines), weighed by -source_weights @weights,
+ * with nonBragg's raw weights if @raw. */
+static double *
+background_of_sources (const char *sources, const char *weights,
+    gboolean raw)
 {
   gchar *file = write_temp (sources);
   gchar *flags = g_strdup_printf ("-detpixels 64 -pixel 0.2 -distance 80 "
@@ -376,21 +377,16 @@ check_source_ratio (const char *sources, const char *weights, gboolean raw,
       weights);
   NbModel *m = engine_model (flags);
   NbBackground *bg = background_of ("water.stol", 0.1, 1.0, 18.0);
-  gsize n = (gsize) m->det.fpixels * m->det.spixels;
   double *img;
 
   nb_background_set_raw_source_weights (bg, raw);
   img = render (bg, m, 0, NULL);
-  for (gsize i = 0; i < n; i++) {
-    g_assert_cmpfloat (one[i], >, 0.0);
-    g_assert_cmpfloat (fabs (img[i] / one[i] - expect), <=, 1e-12);
-  }
-  g_free (img);
   nb_background_free (bg);
   nb_model_free (m);
   g_unlink (file);
   g_free (file);
   g_free (flags);
+  return img;
 }
 
 /* Two sources on the same ray, weights 3 and 1: the background as the
@@ -401,23 +397,24 @@ static void
 test_engine_source_weights (void)
 {
   const char *two = "-10 0 0 3 1e-10\n-10 0 0 1 1e-10\n";
-  gchar *file = write_temp ("-10 0 0 1 1e-10\n");
-  gchar *flags = g_strdup_printf ("-detpixels 64 -pixel 0.2 -distance 80 "
-      "-lambda 1.0 -fluence 1e24 -sourcefile %s", file);
-  NbModel *m = engine_model (flags);
-  NbBackground *bg = background_of ("water.stol", 0.1, 1.0, 18.0);
-  double *one = render (bg, m, 0, NULL);
+  const struct {
+    const char *weights;
+    gboolean raw;
+    double ratio;
+  } runs[] = { {"on", FALSE, 1.0}, {"off", FALSE, 1.0}, {"on", TRUE, 2.0},
+  {"off", TRUE, 2.0}
+  };
+  double *one = background_of_sources ("-10 0 0 1 1e-10\n", "off", FALSE);
 
-  check_source_ratio (two, "on", FALSE, one, 1.0);
-  check_source_ratio (two, "off", FALSE, one, 1.0);
-  check_source_ratio (two, "on", TRUE, one, 2.0);
-  check_source_ratio (two, "off", TRUE, one, 2.0);
+  for (guint r = 0; r < G_N_ELEMENTS (runs); r++) {
+    double *img = background_of_sources (two, runs[r].weights, runs[r].raw);
+    for (gsize i = 0; i < 64 * 64; i++) {
+      g_assert_cmpfloat (one[i], >, 0.0);
+      g_assert_cmpfloat (fabs (img[i] / one[i] - runs[r].ratio), <=, 1e-12);
+    }
+    g_free (img);
+  }
   g_free (one);
-  nb_background_free (bg);
-  nb_model_free (m);
-  g_unlink (file);
-  g_free (file);
-  g_free (flags);
 }
 
 /* Molecules in the beam: nonBragg's numbers (its stdout). */
