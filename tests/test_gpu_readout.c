@@ -106,20 +106,24 @@ test_every_poisson_regime (void)
   g_free (photons);
 }
 
-/* @b's frames @first .. @first+count-1 as the element takes them:
- * submitted ahead, then lent where the backend lends (else fetched). */
+/* @b's frames @first, @first + stride, ... (@count of them, the stride
+ * @b was given: nb_backend_set_frame_stride) as the element or an MPI
+ * rank takes them: submitted ahead, then lent where the backend lends
+ * (else fetched). */
 static guint8 *
 stream_counts (NbBackend * b, gint64 first, int count, gboolean lend)
 {
   gsize bytes = (gsize) b->model->det.fpixels * b->model->det.spixels
       * nb_backend_pixel_bytes (b);
   guint8 *out = g_malloc (bytes * count);
+  gint64 stride = nb_backend_frame_stride (b);
   GError *error = NULL;
 
   for (int i = 0; i < count; i++) {
-    gint64 f = first + i;
+    gint64 f = first + i * stride;
     NbLentFrame *lent = NULL;
-    g_assert_true (nb_backend_submit_ahead (b, f, first + count, &error));
+    g_assert_true (nb_backend_submit_ahead (b, f, first + count * stride,
+            &error));
     g_assert_no_error (error);
     if (lend && nb_backend_can_lend (b))
       lent = nb_backend_lend (b, f, NULL, &error);
@@ -173,9 +177,12 @@ test_backend_readout (gconstpointer data)
   nb_model_free (m);
 }
 
-/* One GPU listed twice ("0,0"): two backends on it, frames fanned out and
- * taken in order, lent and copied: the single backend's photons and the
- * CPU's counts, bit for bit. */
+/* One GPU listed two and three times ("0,0", "0,0,0"): several backends
+ * on it, frames fanned out and taken in order, lent and copied: the
+ * single backend's photons and the CPU's counts, bit for bit; and so
+ * every 2nd frame from 1, as rank 1 of 2 takes them (a frame stride: 3
+ * members with 3 slots each would otherwise queue a member's frames in
+ * one slot). */
 static void
 test_fanout_same_gpu_twice (gconstpointer data)
 {
@@ -184,37 +191,57 @@ test_fanout_same_gpu_twice (gconstpointer data)
   GError *error = NULL;
   NbBackend *one = nb_backend_select (m, NB_DEVICE_CUDA, 0, 0,
       NB_PRECISION_FLOAT64, NULL, &error);
-  NbBackend *two = nb_backend_select_gpus (m, NB_DEVICE_CUDA, "0,0", 0,
-      NB_PRECISION_FLOAT64, NULL, &error);
   NbBackend *cpu = nb_backend_select (m, NB_DEVICE_CPU, 0, 0,
       NB_PRECISION_FLOAT64, NULL, &error);
   gsize bytes = (gsize) m->det.fpixels * m->det.spixels * 4 * 7;
-  guint8 *want, *got, *lent;
+  const char *lists[] = { "0,0", "0,0,0" };
+  guint8 *want, *want_rank1, *got, *lent;
   NbReadout r;
 
   g_assert_no_error (error);
-  g_assert_cmpstr (two->ops->name, ==, "fanout");
-  g_assert_cmpint (nb_backend_queue_depth (two), ==,
-      2 * nb_backend_queue_depth (one));
   want = stream_counts (one, 0, 7, FALSE);
-  got = stream_counts (two, 0, 7, FALSE);
-  lent = stream_counts (two, 0, 7, TRUE);
-  g_assert_cmpmem (got, bytes, want, bytes);
-  g_assert_cmpmem (lent, bytes, want, bytes);
+  nb_backend_set_frame_stride (one, 2);
+  want_rank1 = stream_counts (one, 1, 7, FALSE);
+  /* frames 1, 3, 5 of both runs */
+  for (int i = 0; i < 3; i++)
+    g_assert_cmpmem (want_rank1 + bytes / 7 * i, bytes / 7,
+        want + bytes / 7 * (2 * i + 1), bytes / 7);
+  for (int l = 0; l < 2; l++) {
+    NbBackend *many = nb_backend_select_gpus (m, NB_DEVICE_CUDA, lists[l],
+        0, NB_PRECISION_FLOAT64, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpstr (many->ops->name, ==, "fanout");
+    g_assert_cmpint (nb_backend_queue_depth (many), ==,
+        (l + 2) * nb_backend_queue_depth (one));
+    got = stream_counts (many, 0, 7, FALSE);
+    lent = stream_counts (many, 0, 7, TRUE);
+    g_assert_cmpmem (got, bytes, want, bytes);
+    g_assert_cmpmem (lent, bytes, want, bytes);
+    g_free (got);
+    g_free (lent);
+    nb_backend_set_frame_stride (many, 2);
+    lent = stream_counts (many, 1, 7, TRUE);
+    g_assert_cmpmem (lent, bytes, want_rank1, bytes);
+    g_free (lent);
+    nb_backend_free (many);
+  }
   g_free (want);
-  g_free (got);
-  g_free (lent);
+  g_free (want_rank1);
   full_readout (&r, 5);
-  g_assert_true (nb_backend_set_readout (cpu, &r, NB_COUNTS_S32, &error));
-  g_assert_true (nb_backend_set_readout (two, &r, NB_COUNTS_S32, &error));
-  g_assert_no_error (error);
-  want = stream_counts (cpu, 0, 7, FALSE);
-  lent = stream_counts (two, 0, 7, TRUE);
-  g_assert_cmpmem (lent, bytes, want, bytes);
-  g_free (want);
-  g_free (lent);
+  {
+    NbBackend *two = nb_backend_select_gpus (m, NB_DEVICE_CUDA, "0,0", 0,
+        NB_PRECISION_FLOAT64, NULL, &error);
+    g_assert_true (nb_backend_set_readout (cpu, &r, NB_COUNTS_S32, &error));
+    g_assert_true (nb_backend_set_readout (two, &r, NB_COUNTS_S32, &error));
+    g_assert_no_error (error);
+    want = stream_counts (cpu, 0, 7, FALSE);
+    lent = stream_counts (two, 0, 7, TRUE);
+    g_assert_cmpmem (lent, bytes, want, bytes);
+    g_free (want);
+    g_free (lent);
+    nb_backend_free (two);
+  }
   nb_backend_free (one);
-  nb_backend_free (two);
   nb_backend_free (cpu);
   nb_model_free (m);
 }
