@@ -3,8 +3,9 @@
  * Frame i belongs to member (i / stride) mod n, stride being the step
  * between the frames the fan-out is given (1, or an MPI run's rank
  * count), so every operation on a frame goes to its member and the
- * members share the frames evenly; a member's error is prefixed with its name, so a failing
- * device is named and never leaves a silent gap in the series. */
+ * members share the frames evenly.  A member's error is prefixed with its
+ * name, so a failing device is named and never leaves a silent gap in the
+ * series. */
 #include "nb_backend_fanout.h"
 
 typedef struct {

@@ -108,9 +108,10 @@ typedef enum
   BITSHUFFLE_STAND_IN = 2,      /* ours: no plugin */
 } BitshuffleFilter;
 
-/* The stand-in's filter function: it refuses to run, as a missing plugin
- * does for a reader.  Writes never call it: the chunks are compressed
- * here and written as they are (H5Dwrite_chunk). */
+/* The stand-in's filter function: it refuses to run, and the class says
+ * it cannot decode, as a missing plugin does for a reader.  Writes never
+ * call it: the chunks are compressed here and written as they are
+ * (H5Dwrite_chunk). */
 static size_t
 bitshuffle_stand_in (unsigned int flags, size_t n_values,
     const unsigned int values[], size_t bytes, size_t *buffer_size,
@@ -132,7 +133,7 @@ static gpointer
 find_bitshuffle (gpointer unused)
 {
   const H5Z_class2_t stand_in = {
-    H5Z_CLASS_T_VERS, NB_NXS_BITSHUFFLE_FILTER, 1, 1,
+    H5Z_CLASS_T_VERS, NB_NXS_BITSHUFFLE_FILTER, 1, 0,
     "bitshuffle (not installed: nanobragg writes its chunks itself)",
     NULL, NULL, bitshuffle_stand_in
   };
