@@ -779,16 +779,15 @@ nb_nxs_writer_new (const char *path, const NbNxsSeries * series,
   return w;
 }
 
-/* The NeXus mask of the first frame: bit 0 (gap) where it reads
- * @masked. */
-static guint32 *
-mask_of (const guint8 * counts, gsize n, gint32 masked)
+guint32 *
+nb_nxs_pixel_mask_of (const void *counts, gsize n, gint32 masked)
 {
+  const guint8 *bytes = counts;
   guint32 *mask = g_new (guint32, n);
 
   for (gsize i = 0; i < n; i++) {
     gint32 v;
-    memcpy (&v, counts + 4 * i, 4);
+    memcpy (&v, bytes + 4 * i, 4);
     mask[i] = GINT32_FROM_LE (v) == masked ? 1u : 0u;
   }
   return mask;
@@ -823,7 +822,7 @@ nb_nxs_writer_add_frame (NbNxsWriter * w, const void *counts,
   if (!ok)
     return FALSE;
   if (w->with_geometry && w->frames == 0)
-    w->mask = mask_of (counts, n, w->series.masked_value);
+    w->mask = nb_nxs_pixel_mask_of (counts, n, w->series.masked_value);
   g_array_append_val (w->angle_start, angle_start);
   g_array_append_val (w->angle_end, angle_end);
   w->frames++;

@@ -103,6 +103,12 @@ NbNxsWriter *nb_nxs_data_writer_new (const char *path, int width,
 gboolean nb_nxs_writer_add_frame (NbNxsWriter * w, const void *counts,
     double angle_start, double angle_end, GError ** error);
 
+/* The NeXus pixel mask (uint32, bit 0 "gap") of @n signed 32-bit
+ * little-endian @counts: 1 where they read @masked.  The mask
+ * nb_nxs_writer_add_frame takes from a file's first frame, and a master's
+ * (nb_nxs_write_master). */
+guint32 *nb_nxs_pixel_mask_of (const void *counts, gsize n, gint32 masked);
+
 /* Frames appended so far. */
 guint64 nb_nxs_writer_get_frames (const NbNxsWriter * w);
 /* Bytes of chunk data written so far (compressed). */

@@ -433,19 +433,6 @@ rank_first_frame (const CliFlags * f, const CliRanks * ranks)
 }
 
 #ifdef NB_HAVE_NXS
-/* The master's pixel mask, taken as nb_nxs_writer_add_frame takes a
- * single file's: bit 0 (gap) where the first frame reads the masked
- * value. */
-static guint32 *
-first_frame_mask (const gint32 * counts, gsize npix, gint32 masked)
-{
-  guint32 *mask = g_new (guint32, npix);
-
-  for (gsize i = 0; i < npix; i++)
-    mask[i] = counts[i] == masked ? 1u : 0u;
-  return mask;
-}
-
 /* -nxsfile: one NXmx file for the frames of the run, started at the first
  * one (its header describes the series), a chunk per frame.  Over several
  * ranks each rank's frames go to its own data file and rank 0 keeps what
@@ -475,7 +462,8 @@ add_nxs_frame (CliRun * run, const NbReadout * r, gint64 frame,
     if (several && frame == run->flags->first) {
       /* the strings of @s are static (nb_nxs_series_from_cbf) */
       run->nxs_series = s;
-      run->nxs_mask = first_frame_mask (run->file_pixels,
+      /* the master's mask, as a single file takes it from frame 0 */
+      run->nxs_mask = nb_nxs_pixel_mask_of (run->file_pixels,
           (gsize) d->fpixels * d->spixels, s.masked_value);
     }
   }
@@ -925,8 +913,8 @@ main (int argc, char **argv)
      * and any positive one passes */
     cbf_readout (&params, 1.0, &cbf);
     if (!nb_readout_check (&cbf, cbf_readout_names, &error)) {
-      status = fail (&ranks, flags.cbf_file != NULL ? "-cbffile" : "-nxsfile", error,
-          2);
+      status = fail (&ranks, flags.cbf_file != NULL ? "-cbffile"
+          : "-nxsfile", error, 2);
       goto out;
     }
   }
