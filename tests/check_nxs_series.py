@@ -26,14 +26,12 @@ import sys
 
 import numpy as np
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from nb_truth_check import fail, load_experiment  # noqa: E402
+
 DATA = "/entry/data/data"
 AXIS = "/entry/sample/transformations/phi"
 MASK = "/entry/instrument/detector/pixel_mask"
-
-
-def fail(msg):
-    print("FAIL:", msg)
-    sys.exit(1)
 
 
 def read(path):
@@ -145,13 +143,8 @@ def check_ranks(args):
 
 
 def check_dials(args):
-    from dxtbx.model.experiment_list import ExperimentListFactory
     ea, eb, pa, pb = args
-    la = ExperimentListFactory.from_json_file(ea, check_format=True)
-    lb = ExperimentListFactory.from_json_file(eb, check_format=True)
-    if len(la) != 1 or len(lb) != 1:
-        fail("%d and %d experiments, not 1 each" % (len(la), len(lb)))
-    xa, xb = la[0], lb[0]
+    xa, xb = load_experiment(ea), load_experiment(eb)
     na, nb = len(xa.imageset), len(xb.imageset)
     if na != nb:
         fail("dials.import: %d images from %s, %d from %s" % (na, pa, nb, pb))
